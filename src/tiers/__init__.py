@@ -1,0 +1,3 @@
+"""Tiers: the free platform that runs tiers-lieux and their networks."""
+
+__version__ = "0.1.0"
