@@ -1,12 +1,12 @@
 """Shared fixtures: the places and the personas every permission test is written against.
 
-    visitor      anonymous
-    member_a     an active member (occasional user) of place A
-    concierge_a  an active resident of A with the concierge role
-    manager_a    a manager of place A
-    manager_b    a manager of place B (must never touch A)
-    coordinator  a coordinator of the network that A belongs to
-    admin        a site administrator
+visitor      anonymous
+member_a     an active member (occasional user) of place A
+concierge_a  an active resident of A with the concierge role
+manager_a    a manager of place A
+manager_b    a manager of place B (must never touch A)
+coordinator  a coordinator of the network that A belongs to
+admin        a site administrator
 """
 
 from __future__ import annotations
@@ -79,7 +79,9 @@ def make_place(db) -> Callable[..., Place]:
 def _member(user: User, place: Place, **fields) -> Membership:
     fields.setdefault("state", Membership.State.ACTIVE)
     fields.setdefault("status", Membership.Status.USER)
-    return Membership.objects.create(user=user, place=place, started_on=timezone.localdate(), **fields)
+    return Membership.objects.create(
+        user=user, place=place, started_on=timezone.localdate(), **fields
+    )
 
 
 @pytest.fixture

@@ -1,10 +1,10 @@
 """The `tiers` command: Django's manage.py plus a few commands of our own.
 
-    tiers serve [PORT]        migrate, load the demo the first time, serve (development server)
-    tiers demo                (re)create the demo network
-    tiers import-places FILE  import places (census CSV, médiation numérique CSV, GeoJSON)
-    tiers create-token EMAIL  print a new API token for an account
-    tiers <anything else>     any manage.py command (migrate, createsuperuser, check...)
+tiers serve [PORT]        migrate, load the demo the first time, serve (development server)
+tiers demo                (re)create the demo network
+tiers import-places FILE  import places (census CSV, médiation numérique CSV, GeoJSON)
+tiers create-token EMAIL  print a new API token for an account
+tiers <anything else>     any manage.py command (migrate, createsuperuser, check...)
 """
 
 from __future__ import annotations

@@ -63,7 +63,7 @@ SECRET_KEY = env_secret("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is false")
-    SECRET_KEY = "django-insecure-development-only-key-change-me-in-production-0123456789"
+    SECRET_KEY = "django-insecure-development-only-key-change-me-in-production-0123456789"  # noqa: S105
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -119,7 +119,9 @@ TEMPLATES = [
 
 # Database: SQLite under var/ by default, PostgreSQL with DATABASE_URL=postgres://...
 DATABASE_URL = env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'tiers.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE: a write transaction takes the lock when it starts, so two writers never
     # deadlock half way; WAL lets readers go on while one writer writes.

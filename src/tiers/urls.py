@@ -19,5 +19,9 @@ urlpatterns = [
 
 if settings.DEBUG or settings.SERVE_MEDIA:
     urlpatterns.append(
-        path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})
+        path(
+            f"{settings.MEDIA_URL.strip('/')}/<path:path>",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
     )

@@ -27,5 +27,5 @@ class SessionAuth(APIKeyCookie):
         return None
 
 
-def SessionOrToken() -> list[Any]:  # noqa: N802 - reads like a class at the call sites
+def SessionOrToken() -> list[Any]:
     return [TokenAuth(), SessionAuth()]

@@ -1,54 +1,7 @@
-"""Places: open data (list, detail, GeoJSON) and writes for their managers."""
+"""Places: the directory as JSON (list, detail) and writes for their managers."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
-from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
-from tiers.api.problems import problem
-from tiers.places.models import Place
-from tiers.places.search import FilterError, apply_filters, parse_filters
-
 router = Router(tags=["places"])
-
-
-def _filtered(request: HttpRequest) -> Any:
-    filters = parse_filters(request.GET)
-    return apply_filters(Place.objects.listed(), filters)
-
-
-@router.get(
-    "/places.geojson",
-    url_name="places_geojson",
-    summary="All (filtered) places as an RFC 7946 GeoJSON FeatureCollection",
-    response={200: dict},
-)
-def places_geojson(request: HttpRequest) -> HttpResponse:
-    try:
-        result = _filtered(request)
-    except FilterError as exc:
-        return problem(422, str(exc.message), code="validation", errors=[{"field": exc.field, "message": exc.message}])
-    rows = result.places.filter(latitude__isnull=False, longitude__isnull=False).values_list(
-        "slug", "name", "town", "postcode", "status", "longitude", "latitude"
-    )
-    base = request.build_absolute_uri("/lieux/")
-    features = [
-        {
-            "type": "Feature",
-            "id": slug,
-            "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
-            "properties": {
-                "name": name,
-                "town": town,
-                "postcode": postcode,
-                "status": status,
-                "url": f"{base}{slug}/",
-            },
-        }
-        for slug, name, town, postcode, status, lon, lat in rows.order_by()
-    ]
-    body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
-    return HttpResponse(body, content_type="application/geo+json")

@@ -17,7 +17,12 @@ PROBLEM_BASE = "https://tiers.invalid/problems/"
 
 
 def problem(
-    status: int, title: str, detail: str = "", *, code: str = "", errors: list[dict[str, Any]] | None = None
+    status: int,
+    title: str,
+    detail: str = "",
+    *,
+    code: str = "",
+    errors: list[dict[str, Any]] | None = None,
 ) -> HttpResponse:
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + code if code else "about:blank",
@@ -38,7 +43,11 @@ def install_problem_handlers(api: NinjaAPI) -> None:
     def validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         errors = [
             {
-                "field": ".".join(str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload")),
+                "field": ".".join(
+                    str(p)
+                    for p in err.get("loc", [])
+                    if p not in ("body", "query", "path", "payload")
+                ),
                 "message": str(err.get("msg", "")),
             }
             for err in exc.errors
@@ -53,7 +62,9 @@ def install_problem_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(PermissionDenied)
     def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-        return problem(403, _("You may not do this."), str(exc) if str(exc) else "", code="forbidden")
+        return problem(
+            403, _("You may not do this."), str(exc) if str(exc) else "", code="forbidden"
+        )
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:

@@ -2,7 +2,6 @@
 
 from ninja import NinjaAPI
 
-from tiers.api.auth import SessionOrToken
 from tiers.api.problems import install_problem_handlers
 
 api = NinjaAPI(
@@ -18,8 +17,8 @@ api = NinjaAPI(
 )
 install_problem_handlers(api)
 
-from tiers.api import places  # noqa: E402
+from tiers.api import opendata, places  # noqa: E402
 
+# Open data first: /places.geojson must not be taken for /places/{slug}.
+api.add_router("/", opendata.router)
 api.add_router("/", places.router)
-
-session_or_token = SessionOrToken()

@@ -5,8 +5,8 @@ and attributes; links get rel="nofollow noopener" and only safe URL schemes surv
 """
 
 import nh3
-from markdown_it import MarkdownIt
 from django.utils.safestring import SafeString, mark_safe
+from markdown_it import MarkdownIt
 
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
     ["table", "strikethrough"]

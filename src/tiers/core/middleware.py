@@ -35,5 +35,7 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         if not request.path.startswith("/api/v1/docs"):
             response.headers.setdefault("Content-Security-Policy", self.policy)
-        response.headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")
+        response.headers.setdefault(
+            "Permissions-Policy", "geolocation=(self), camera=(), microphone=()"
+        )
         return response

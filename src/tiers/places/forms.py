@@ -80,7 +80,9 @@ class PlaceForm(forms.ModelForm):
     def clean_phone(self) -> str:
         phone = "".join(c for c in self.cleaned_data["phone"] if c.isdigit() or c == "+")
         if phone and not (8 <= len(phone.lstrip("+")) <= 15):
-            raise ValidationError(_("Enter a phone number, e.g. 01 23 45 67 89 or +33 1 23 45 67 89."))
+            raise ValidationError(
+                _("Enter a phone number, e.g. 01 23 45 67 89 or +33 1 23 45 67 89.")
+            )
         return phone
 
 
@@ -104,9 +106,7 @@ class JoinForm(forms.Form):
         label=_("A word for the managers (optional)"), required=False, max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )  # fmt: skip
-    is_visible = forms.BooleanField(
-        label=_("Show my name on the place's page"), required=False
-    )
+    is_visible = forms.BooleanField(label=_("Show my name on the place's page"), required=False)
 
 
 class MembershipChangeForm(forms.Form):

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from opening_hours import OpeningHours, ParserError, State
+from opening_hours import OpeningHours, ParserError, State  # type: ignore[attr-defined]
 
 WEEKDAYS = [
     _("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"),
@@ -62,7 +62,7 @@ def is_open(expression: str, tz: ZoneInfo, at: dt.datetime | None = None) -> boo
 
 @dataclass
 class DayHours:
-    weekday: str
+    weekday: object  # a lazily translated day name
     date: dt.date
     ranges: list[tuple[dt.time, dt.time]]
     comment: str

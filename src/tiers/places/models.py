@@ -64,7 +64,9 @@ def validate_legal_id(value: str) -> None:
             _("This SIRET/SIREN number is not valid (check digit)."), code="checksum"
         )
     raise ValidationError(
-        _("Enter a SIRET (14 digits), a SIREN (9 digits) or an RNA number (W followed by 9 digits)."),
+        _(
+            "Enter a SIRET (14 digits), a SIREN (9 digits) or an RNA number (W followed by 9 digits)."
+        ),
         code="invalid",
     )
 
@@ -104,7 +106,9 @@ class Place(models.Model):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("short name in the address"), max_length=80, unique=True)
     kinds = models.ManyToManyField(PlaceKind, verbose_name=_("kinds"), blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
     short_description = models.CharField(_("short description"), max_length=300, blank=True)
     description = models.TextField(
         _("description"), blank=True, max_length=20000, help_text=_("Markdown is accepted.")
@@ -175,21 +179,23 @@ class Place(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.search_text = fold(
+            " ".join(
+                [self.name, self.town, self.postcode, self.short_description, self.description]
+            )
+        )
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "search_text", "updated_at"}  # type: ignore[misc]
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
     def get_absolute_url(self) -> str:
         return reverse("places:detail", args=[self.slug])
 
     def clean(self) -> None:
         if (self.latitude is None) != (self.longitude is None):
             raise ValidationError(_("Give both latitude and longitude, or neither."))
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        self.search_text = fold(
-            " ".join([self.name, self.town, self.postcode, self.short_description, self.description])
-        )
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "search_text", "updated_at"}  # type: ignore[misc]
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     @property
     def tz(self) -> ZoneInfo:
@@ -272,8 +278,12 @@ class Membership(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.USER)
-    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.USER
+    )
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
     is_manager = models.BooleanField(_("manager"), default=False)
     is_concierge = models.BooleanField(_("concierge"), default=False)
     is_visible = models.BooleanField(

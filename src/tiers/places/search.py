@@ -58,7 +58,9 @@ def _float(value: str, name: str) -> float:
 
 def _lat_lon(lat: float, lon: float, name: str) -> tuple[float, float]:
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise FilterError(name, _("Latitude must be between -90 and 90, longitude between -180 and 180."))
+        raise FilterError(
+            name, _("Latitude must be between -90 and 90, longitude between -180 and 180.")
+        )
     return lat, lon
 
 
@@ -95,7 +97,8 @@ def parse_filters(params: Mapping[str, object]) -> PlaceFilters:
         filters.radius_km = _float(radius, "radius_km")
         if not 0 < filters.radius_km <= MAX_RADIUS_KM:
             raise FilterError(
-                "radius_km", _("The radius must be between 0 and %(max)d km.") % {"max": MAX_RADIUS_KM}
+                "radius_km",
+                _("The radius must be between 0 and %(max)d km.") % {"max": MAX_RADIUS_KM},
             )
     if near := get("near"):
         parts = near.split(",")
@@ -106,7 +109,9 @@ def parse_filters(params: Mapping[str, object]) -> PlaceFilters:
     if bbox := get("bbox"):
         parts = bbox.split(",")
         if len(parts) != 4:
-            raise FilterError("bbox", _("bbox must be “min longitude,min latitude,max longitude,max latitude”."))
+            raise FilterError(
+                "bbox", _("bbox must be “min longitude,min latitude,max longitude,max latitude”.")
+            )
         min_lon, min_lat, max_lon, max_lat = (_float(p, "bbox") for p in parts)
         _lat_lon(min_lat, min_lon, "bbox")
         _lat_lon(max_lat, max_lon, "bbox")
@@ -205,6 +210,8 @@ def apply_filters(qs: PlaceQuerySet, filters: PlaceFilters) -> SearchResult:
         ).values_list("pk", "latitude", "longitude")  # fmt: skip
         distances = {}
         for pk, lat, lon in rows:
+            if lat is None or lon is None:
+                continue
             d = distance_km(centre[0], centre[1], lat, lon)
             if d <= filters.radius_km:
                 distances[pk] = d
@@ -226,4 +233,3 @@ def ordered_page(result: SearchResult, qs: PlaceQuerySet, offset: int, limit: in
             place.distance_km = round(result.distances[place.pk], 1)  # type: ignore[attr-defined]
         return places
     return list(qs[offset : offset + limit])
-

@@ -16,11 +16,14 @@ class MembershipError(DomainError):
     code = "membership"
 
 
-def unique_slug(name: str, *, model: type[Place] | None = None, exclude_pk: int | None = None) -> str:
+def unique_slug(
+    name: str, *, model: type[Place] | None = None, exclude_pk: int | None = None
+) -> str:
     model = model or Place
     base = slugify(name)[:70].strip("-") or "lieu"
     slug, n = base, 2
-    while model.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():
+    others = model.objects.exclude(pk=exclude_pk) if exclude_pk else model.objects.all()
+    while others.filter(slug=slug).exists():
         slug = f"{base}-{n}"
         n += 1
     return slug
@@ -28,7 +31,7 @@ def unique_slug(name: str, *, model: type[Place] | None = None, exclude_pk: int 
 
 def place_set_kinds(*, place: Place, kinds: list[str]) -> None:
     PlaceKind.objects.bulk_create([PlaceKind(code=k) for k in kinds], ignore_conflicts=True)
-    place.kinds.set(kinds)
+    place.kinds.set(PlaceKind.objects.filter(code__in=kinds))
 
 
 @transaction.atomic
@@ -66,7 +69,9 @@ def membership_request(
     current = membership_current(place=place, user=user)
     if current is not None:
         if current.state == Membership.State.ACTIVE:
-            raise MembershipError(_("You are already a member of this place."), code="already_member")
+            raise MembershipError(
+                _("You are already a member of this place."), code="already_member"
+            )
         raise MembershipError(_("You have already asked to join this place."), code="already_asked")
     try:
         with transaction.atomic():
@@ -83,7 +88,9 @@ def _transition(membership: Membership, *, from_states: list[str], **changes: ob
     """A conditional UPDATE: only succeeds if the membership is still in one of `from_states`."""
     updated = Membership.objects.filter(pk=membership.pk, state__in=from_states).update(**changes)
     if updated != 1:
-        raise MembershipError(_("This membership has changed meanwhile; reload the page."), code="stale")
+        raise MembershipError(
+            _("This membership has changed meanwhile; reload the page."), code="stale"
+        )
     for field, value in changes.items():
         setattr(membership, field, value)
 
@@ -119,7 +126,11 @@ def _managers_left(place: Place, without: Membership) -> int:
 def membership_change(
     *, membership: Membership, by: User, status: str, is_manager: bool, is_concierge: bool
 ) -> Membership:
-    if membership.is_manager and not is_manager and _managers_left(membership.place, membership) == 0:
+    if (
+        membership.is_manager
+        and not is_manager
+        and _managers_left(membership.place, membership) == 0
+    ):
         raise MembershipError(_("A place needs at least one manager."), code="last_manager")
     _transition(
         membership, from_states=[Membership.State.ACTIVE],

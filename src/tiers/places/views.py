@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -72,9 +73,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     own = services.membership_current(place=place, user=user) if user.is_authenticated else None
     can_edit = permissions.can_edit_place(user, place)
     can_manage = permissions.can_manage_members(user, place)
-    pending = (
-        place.memberships.filter(state=Membership.State.PENDING).count() if can_manage else 0
-    )
+    pending = place.memberships.filter(state=Membership.State.PENDING).count() if can_manage else 0
     return render(
         request,
         "places/detail.html",
@@ -87,7 +86,9 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             "pending_count": pending,
             "join_form": JoinForm() if own is None else None,
             "week": _week(place),
-            "jsonld": json.dumps(place_jsonld(place, request), ensure_ascii=False).replace("<", "\\u003c"),
+            "jsonld": json.dumps(place_jsonld(place, request), ensure_ascii=False).replace(
+                "<", "\\u003c"
+            ),
         },
     )
 
@@ -202,9 +203,10 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
             "pending": [m for m in memberships if m.state == Membership.State.PENDING],
             "active": [m for m in memberships if m.state == Membership.State.ACTIVE],
             "past": [
-                m for m in memberships
+                m
+                for m in memberships
                 if m.state in (Membership.State.ENDED, Membership.State.DECLINED)
-            ],  # fmt: skip
+            ],
             "statuses": Membership.Status.choices,
         },
     )
@@ -229,7 +231,9 @@ def member_action(request: HttpRequest, slug: str, pk: int, action: str) -> Http
         elif action == "change":
             form = MembershipChangeForm(request.POST)
             if not form.is_valid():
-                raise DomainError(_("Check the form: %(errors)s") % {"errors": form.errors.as_text()})
+                raise DomainError(
+                    _("Check the form: %(errors)s") % {"errors": form.errors.as_text()}
+                )
             services.membership_change(membership=membership, by=by, **form.cleaned_data)  # type: ignore[arg-type]
             messages.success(request, _("The membership has been updated."))
         elif action == "end":
@@ -294,4 +298,3 @@ def network_edit(request: HttpRequest, slug: str) -> HttpResponse:
         "places/network_form.html",
         {"network": network, "form": form, "places": network.places.order_by("name")},
     )
-
