@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 from django.utils import timezone
+from django.utils.text import slugify
 
 from tiers.accounts.models import User
 from tiers.places.models import Membership, Network, Place
@@ -66,7 +67,7 @@ def make_user(db) -> Callable[..., User]:
 @pytest.fixture
 def make_place(db) -> Callable[..., Place]:
     def make(name: str, *, kinds: list[str] | None = None, **fields) -> Place:
-        fields.setdefault("slug", name.lower().replace(" ", "-"))
+        fields.setdefault("slug", slugify(name))
         fields.setdefault("town", "Redon")
         fields.setdefault("postcode", "35600")
         place = Place.objects.create(name=name, **fields)

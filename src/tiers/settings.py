@@ -232,6 +232,3 @@ NINJA_PAGINATION_PER_PAGE = 50
 
 # Serve uploaded files from the app itself (one-machine installs without a separate web server).
 SERVE_MEDIA = env_bool("SERVE_MEDIA", False)
-
-# Django 6 behaviour today: a URL typed without a scheme is taken as https.
-FORMS_URLFIELD_ASSUME_HTTPS = True

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tiers.places.models import Kind, Membership, Network, Place, PlacePhoto
@@ -17,6 +18,13 @@ def validate_image_size(image: Any) -> None:
             % {"max": settings.MAX_IMAGE_SIZE // (1024 * 1024)},
             code="too_large",
         )
+
+
+def https_urls(field: models.Field, **kwargs: Any) -> forms.Field | None:
+    """Model URL fields take an address typed without a scheme as https (Django 6's default)."""
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return field.formfield(**kwargs)
 
 
 class LinesField(forms.CharField):
@@ -32,7 +40,7 @@ class LinesField(forms.CharField):
     def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
         text = super().to_python(value) or ""
         lines = [line.strip() for line in text.splitlines() if line.strip()]
-        validator = forms.URLField()
+        validator = forms.URLField(assume_scheme="https")
         for line in lines:
             validator.clean(line)
         if len(lines) > 10:
@@ -52,6 +60,7 @@ class PlaceForm(forms.ModelForm):
 
     class Meta:
         model = Place
+        formfield_callback = https_urls
         fields = [
             "name", "kinds", "status", "short_description", "description", "address", "postcode",
             "town", "insee_code", "latitude", "longitude", "opening_hours", "wheelchair",
@@ -118,5 +127,6 @@ class MembershipChangeForm(forms.Form):
 class NetworkForm(forms.ModelForm):
     class Meta:
         model = Network
+        formfield_callback = https_urls
         fields = ["name", "description", "website"]
         widgets = {"description": forms.Textarea(attrs={"rows": 6})}
