@@ -18,8 +18,24 @@ BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
 
 
+def load_dotenv(path: Path) -> None:
+    """Read KEY=VALUE lines from a `.env` file; the real environment wins over the file."""
+    if not path.is_file():
+        return
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        os.environ.setdefault(key.strip(), value.strip().strip("\"'"))
+
+
+load_dotenv(Path(os.environ.get("TIERS_ENV_FILE", PROJECT_DIR / ".env")))
+
+
 def env(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
+    """A variable's value; unset and empty both mean the default."""
+    return os.environ.get(name) or default
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -53,7 +69,7 @@ def env_secret(name: str, default: str = "") -> str:
     path = os.environ.get(f"{name}_FILE")
     if path:
         return Path(path).read_text(encoding="utf-8").strip()
-    return os.environ.get(name, default)
+    return env(name, default)
 
 
 DEBUG = env_bool("DEBUG", True)

@@ -57,3 +57,14 @@ def test_secret_can_come_from_a_file(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "from-a-file-" + "x" * 50
+
+
+def test_a_dotenv_file_is_read_and_the_environment_wins(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("# comment\nSITE_NAME='Réseau Test'\nTIME_ZONE=Europe/Brussels\nDATABASE_URL=\n")
+    script = "from django.conf import settings; print(settings.SITE_NAME, settings.TIME_ZONE)"
+    result = run_tiers(
+        "shell", "-c", script, env={"TIERS_ENV_FILE": str(env_file), "TIME_ZONE": "Europe/Paris"}
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "Réseau Test Europe/Paris"
