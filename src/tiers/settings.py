@@ -111,6 +111,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tiers.core.middleware.SecurityHeadersMiddleware",
+    "tiers.core.middleware.DatabaseBusyMiddleware",
 ]
 
 ROOT_URLCONF = "tiers.urls"
@@ -248,3 +249,9 @@ NINJA_PAGINATION_PER_PAGE = 50
 
 # Serve uploaded files from the app itself (one-machine installs without a separate web server).
 SERVE_MEDIA = env_bool("SERVE_MEDIA", False)
+
+# People (accounts): how long an e-mail verification link works, in seconds; and how many
+# reverse proxies stand in front of the app, so that rate limits see the client's address in
+# X-Forwarded-For (0: use the connection's address).
+EMAIL_VERIFICATION_TIMEOUT = env_int("EMAIL_VERIFICATION_TIMEOUT", 60 * 60 * 24 * 3)
+RATE_LIMIT_TRUSTED_PROXIES = env_int("RATE_LIMIT_TRUSTED_PROXIES", 0)

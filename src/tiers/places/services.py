@@ -49,6 +49,18 @@ def place_create(*, creator: User, place: Place, kinds: list[str]) -> Place:
     return place
 
 
+@transaction.atomic
+def place_update(*, place: Place, fields: list[str], kinds: list[str] | None = None) -> Place:
+    """Save the already validated `fields` of an edited place, and its kinds when given.
+
+    Only these columns are written, so that two people editing different fields at the
+    same time do not undo each other's change."""
+    place.save(update_fields=[name for name in fields if name != "kinds"])
+    if kinds is not None:
+        place_set_kinds(place=place, kinds=kinds)
+    return place
+
+
 def membership_current(*, place: Place, user: User) -> Membership | None:
     return (
         Membership.objects.filter(
