@@ -179,12 +179,16 @@ class Place(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args: object, **kwargs: object) -> None:
-        self.search_text = fold(
+    def build_search_text(self) -> str:
+        """The folded text the directory searches (bulk writes, which skip save(), call it too)."""
+        return fold(
             " ".join(
                 [self.name, self.town, self.postcode, self.short_description, self.description]
             )
         )
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.search_text = self.build_search_text()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "search_text", "updated_at"}  # type: ignore[misc]
