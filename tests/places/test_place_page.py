@@ -70,6 +70,7 @@ def test_opening_hours_table_and_open_now(client, make_place):
     assert week[6].ranges == []
     html = response.content.decode()
     assert 'class="open-now"' in html
+    assert response.context["next_change"].hour == 12  # closes at noon, Paris time
     with mock.patch.object(timezone, "now", return_value=monday_10h + dt.timedelta(hours=3)):
         assert 'class="closed-now"' in client.get(place.get_absolute_url()).content.decode()
 

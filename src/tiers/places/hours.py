@@ -100,3 +100,17 @@ def week_table(expression: str, tz: ZoneInfo, at: dt.datetime | None = None) -> 
                     entry.comment = comment
             cursor = piece_end
     return [days[d] for d in sorted(days)]
+
+
+def next_change(expression: str, tz: ZoneInfo, at: dt.datetime | None = None) -> dt.datetime | None:
+    """When the place next opens (if closed) or closes (if open): a naive datetime on the
+    place's own clock (shown as is, like the weekly table); None when it never changes
+    (24/7, always closed) or the hours are unknown."""
+    oh = parse(expression)
+    if oh is None:
+        return None
+    try:
+        moment = oh.next_change(_local_naive(at or timezone.now(), tz))
+    except (ValueError, OverflowError):
+        return None
+    return moment

@@ -21,7 +21,7 @@ from tiers.places.forms import (
     PhotoForm,
     PlaceForm,
 )
-from tiers.places.hours import DayHours, week_table
+from tiers.places.hours import DayHours, next_change, week_table
 from tiers.places.jsonld import place_jsonld
 from tiers.places.models import Kind, Membership, Network, Place, PlacePhoto
 from tiers.places.search import FilterError, apply_filters, ordered_page, parse_filters
@@ -86,6 +86,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             "pending_count": pending,
             "join_form": JoinForm() if own is None else None,
             "week": _week(place),
+            "next_change": next_change(place.opening_hours, place.tz),
             "jsonld": json.dumps(place_jsonld(place, request), ensure_ascii=False).replace(
                 "<", "\\u003c"
             ),
