@@ -61,7 +61,9 @@ def test_secret_can_come_from_a_file(tmp_path):
 
 def test_a_dotenv_file_is_read_and_the_environment_wins(tmp_path):
     env_file = tmp_path / ".env"
-    env_file.write_text("# comment\nSITE_NAME='Réseau Test'\nTIME_ZONE=Europe/Brussels\nDATABASE_URL=\n")
+    env_file.write_text(
+        "# comment\nSITE_NAME='Réseau Test'\nTIME_ZONE=Europe/Brussels\nDATABASE_URL=\n"
+    )
     script = "from django.conf import settings; print(settings.SITE_NAME, settings.TIME_ZONE)"
     result = run_tiers(
         "shell", "-c", script, env={"TIERS_ENV_FILE": str(env_file), "TIME_ZONE": "Europe/Paris"}

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +28,10 @@ class UserManager(BaseUserManager["User"]):
         fields.setdefault("is_superuser", True)
         fields.setdefault("email_verified_at", timezone.now())
         return self.create_user(email, password, **fields)
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        # Log-in is case-insensitive: addresses are stored in lower case and unique ignoring case.
+        return self.get(email__iexact=(username or "").strip())
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -50,6 +55,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("staff"), default=False)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    # Set when the person erased their account: the row stays (memberships and history point to
+    # it) but holds no personal data any more.
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True, editable=False)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -60,6 +68,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("people")
+        constraints = [
+            # Addresses are stored in lower case; this backs up the sign-up form's check
+            # against two sign-ups with the same address at the same instant.
+            models.UniqueConstraint(
+                Lower("email"),
+                name="user_email_unique_ci",
+                violation_error_message=_("An account already uses this e-mail address."),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.email

@@ -179,14 +179,6 @@ class Place(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def build_search_text(self) -> str:
-        """The folded text the directory searches (bulk writes, which skip save(), call it too)."""
-        return fold(
-            " ".join(
-                [self.name, self.town, self.postcode, self.short_description, self.description]
-            )
-        )
-
     def save(self, *args: object, **kwargs: object) -> None:
         self.search_text = self.build_search_text()
         update_fields = kwargs.get("update_fields")
@@ -200,6 +192,14 @@ class Place(models.Model):
     def clean(self) -> None:
         if (self.latitude is None) != (self.longitude is None):
             raise ValidationError(_("Give both latitude and longitude, or neither."))
+
+    def build_search_text(self) -> str:
+        """The folded text the directory searches (bulk writes, which skip save(), call it too)."""
+        return fold(
+            " ".join(
+                [self.name, self.town, self.postcode, self.short_description, self.description]
+            )
+        )
 
     @property
     def tz(self) -> ZoneInfo:
