@@ -39,7 +39,7 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 
 messages: $(VENV)/.installed-dev
-	cd src/tiers && ../../$(BIN)/tiers makemessages -l fr -l en --no-obsolete --ignore=static/vendor/*
+	cd src/tiers && ../../$(BIN)/tiers makemessages -l fr -l en --no-obsolete --ignore='static/vendor/*' --ignore='*/migrations/*'
 	cd src/tiers && ../../$(BIN)/tiers compilemessages
 
 bench: $(VENV)/.installed-dev
