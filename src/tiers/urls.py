@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.i18n import set_language
 from django.views.static import serve
 
+from tiers.accounts.views import set_language
 from tiers.api.urls import api
 from tiers.core import views as core_views
 

@@ -1,22 +1,23 @@
-"""Personal data: the JSON export and the erasure of an account."""
+"""Personal data: the JSON export and the erasure of an account, and the registries through
+which other apps add their part (their own tests are in their folders, e.g.
+tests/places/test_personal_data.py)."""
 
 from __future__ import annotations
 
 import json
-import threading
-import time
+from collections.abc import Callable
 
 import pytest
 from django.core import mail
 from django.core.files.storage import default_storage
-from django.db import OperationalError, connection
+from django.http import HttpRequest
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import format_html
 
 from tests.conftest import PASSWORD
 from tiers.accounts import services
 from tiers.accounts.models import ApiToken, User
-from tiers.places.models import Membership
 
 EXPORT = reverse("accounts:data_export")
 ERASE = reverse("accounts:erase")
@@ -25,14 +26,10 @@ ERASE = reverse("accounts:erase")
 # Export ------------------------------------------------------------------------------------------
 
 
-def test_export_holds_everything_about_the_person(client_for, member_a, place_b, network, settings):
+def test_export_holds_everything_about_the_person(client_for, member_a):
     member_a.bio = "Bike repairs"
     member_a.skills = "soldering, bread"
     member_a.save(update_fields=["bio", "skills"])
-    network.coordinators.add(member_a)
-    Membership.objects.create(
-        place=place_b, user=member_a, state=Membership.State.PENDING, message="Hello!"
-    )
     token, raw = ApiToken.issue(user=member_a, name="sync script")
 
     response = client_for(member_a).get(EXPORT)
@@ -50,15 +47,6 @@ def test_export_holds_everything_about_the_person(client_for, member_a, place_b,
     assert profile["email_verified_at"]
     assert profile["date_joined"]
 
-    by_place = {m["place"]: m for m in data["memberships"]}
-    assert set(by_place) == {"Le Quai", "La Fabrique"}
-    assert by_place["Le Quai"]["state"] == "active"
-    assert by_place["Le Quai"]["started_on"]
-    assert by_place["Le Quai"]["place_url"] == settings.SITE_URL + "/lieux/le-quai/"
-    assert by_place["La Fabrique"]["state"] == "pending"
-    assert by_place["La Fabrique"]["message"] == "Hello!"
-    assert by_place["La Fabrique"]["requested_at"]
-
     assert data["api_tokens"] == [
         {
             "name": "sync script",
@@ -70,17 +58,12 @@ def test_export_holds_everything_about_the_person(client_for, member_a, place_b,
     assert token.token_hash not in response.content.decode()
     assert raw not in response.content.decode()
 
-    assert data["networks_coordinated"] == [
-        {"name": "Réseau Ouest", "url": settings.SITE_URL + "/reseaux/reseau-ouest/"}
-    ]
 
-
-def test_export_holds_nothing_about_others(client_for, member_a, manager_a, manager_b):
+def test_export_holds_nothing_about_others(client_for, member_a, manager_a):
     ApiToken.issue(user=manager_a, name="not yours")
     body = client_for(member_a).get(EXPORT).content.decode()
     assert manager_a.email not in body
     assert "not yours" not in body
-    assert "La Fabrique" not in body
 
 
 def test_apps_can_add_their_part(member_a):
@@ -114,9 +97,7 @@ def test_erase_page(client_for, member_a):
     assert 'name="password"' in response.content.decode()
 
 
-def test_erase_my_account(
-    client_for, member_a, place_b, network, make_image, django_capture_on_commit_callbacks
-):
+def test_erase_my_account(client_for, member_a, make_image, django_capture_on_commit_callbacks):
     client = client_for(member_a)
     client.post(reverse("accounts:profile"), {
         "display_name": "Member A", "bio": "Bike repairs", "skills": "bread",
@@ -126,8 +107,6 @@ def test_erase_my_account(
     avatar = member_a.avatar.name
     assert default_storage.exists(avatar)
     old_email = member_a.email
-    pending = Membership.objects.create(place=place_b, user=member_a)
-    network.coordinators.add(member_a)
     _token, raw = ApiToken.issue(user=member_a, name="script")
 
     response = _erase(client, capture=django_capture_on_commit_callbacks)
@@ -146,14 +125,6 @@ def test_erase_my_account(
     assert not default_storage.exists(avatar)
     assert not ApiToken.objects.filter(user=member_a).exists()
     assert ApiToken.authenticate(raw) is None
-    assert not network.coordinators.filter(pk=member_a.pk).exists()
-
-    # Memberships end but stay: the places keep their history.
-    memberships = Membership.objects.filter(user=member_a)
-    assert memberships.count() == 2
-    assert set(memberships.values_list("state", flat=True)) == {Membership.State.ENDED}
-    assert memberships.get(place__slug="le-quai").ended_on is not None
-    assert memberships.get(pk=pending.pk).state == Membership.State.ENDED
 
     # Nothing of the old address is left, and it can sign up again.
     assert not User.objects.filter(email__iexact=old_email).exists()
@@ -182,46 +153,6 @@ def test_other_sessions_of_the_person_end(client_for, member_a):
     elsewhere = client_for(member_a)
     services.account_erase(user=member_a)
     assert elsewhere.get(reverse("accounts:profile")).status_code == 302
-
-
-def test_the_last_manager_of_a_place_must_hand_over_first(client_for, manager_a, place_a):
-    client = client_for(manager_a)
-    page = client.get(ERASE).content.decode()
-    assert "last manager" in page
-    assert place_a.name in page
-    response = _erase(client)
-    assert response.status_code == 200
-    assert "You are the last manager of Le Quai" in response.content.decode()
-    manager_a.refresh_from_db()
-    assert manager_a.is_active
-    assert manager_a.erased_at is None
-    assert manager_a.display_name == "Manager A"
-    assert Membership.objects.get(user=manager_a).state == Membership.State.ACTIVE
-
-
-def test_the_service_refuses_the_last_manager_and_changes_nothing(manager_a, place_b):
-    Membership.objects.create(place=place_b, user=manager_a)
-    ApiToken.issue(user=manager_a, name="kept")
-    with pytest.raises(services.AccountError) as caught:
-        services.account_erase(user=manager_a)
-    assert caught.value.code == "last-manager"
-    assert ApiToken.objects.filter(user=manager_a).exists()
-    assert Membership.objects.filter(user=manager_a, state="pending").exists()
-    manager_a.refresh_from_db()
-    assert manager_a.is_active
-
-
-def test_a_manager_with_a_co_manager_can_erase(client_for, manager_a, make_user, place_a):
-    other = make_user("Other manager")
-    Membership.objects.create(
-        place=place_a, user=other, state=Membership.State.ACTIVE, is_manager=True
-    )
-    _erase(client_for(manager_a))
-    manager_a.refresh_from_db()
-    assert manager_a.erased_at is not None
-    ended = Membership.objects.get(user=manager_a)
-    assert ended.state == Membership.State.ENDED
-    assert not ended.is_manager
 
 
 def test_a_wrong_password_erases_nothing(client_for, member_a):
@@ -262,51 +193,86 @@ def test_apps_can_erase_their_part(member_a):
     assert seen == [member_a.pk]
 
 
-def test_the_place_history_shows_a_former_member(client_for, member_a, manager_a, place_a):
+# Erasure blockers --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def blocker(monkeypatch) -> Callable[[list[str]], list[tuple[str, int]]]:
+    """Register a blocker answering `reasons`, and an eraser; returns the calls, in order."""
+
+    def install(reasons: list[str]) -> list[tuple[str, int]]:
+        calls: list[tuple[str, int]] = []
+
+        def block(user: User) -> list[str]:
+            calls.append(("blocker", user.pk))
+            return reasons
+
+        def erase(user: User) -> None:
+            calls.append(("eraser", user.pk))
+
+        monkeypatch.setitem(services._blockers, "test-blocked", block)
+        monkeypatch.setattr(services, "_erasers", [*services._erasers, erase])
+        return calls
+
+    return install
+
+
+def test_a_blocker_refuses_the_erasure_and_changes_nothing(member_a, blocker):
+    calls = blocker(["Finish your loans first."])
+    ApiToken.issue(user=member_a, name="kept")
+    with pytest.raises(services.AccountError) as caught:
+        services.account_erase(user=member_a)
+    assert caught.value.code == "test-blocked"
+    assert str(caught.value.message) == "Finish your loans first."
+    assert calls == [("blocker", member_a.pk)]  # no eraser ran
+    assert ApiToken.objects.filter(user=member_a).exists()
+    member_a.refresh_from_db()
+    assert member_a.is_active
+    assert member_a.erased_at is None
+
+
+def test_blockers_run_before_the_erasers(member_a, blocker):
+    calls = blocker([])
     services.account_erase(user=member_a)
-    body = (
-        client_for(manager_a).get(reverse("places:members", args=[place_a.slug])).content.decode()
-    )
-    assert "Member A" not in body
-    assert "Former member" in body
+    assert calls == [("blocker", member_a.pk), ("eraser", member_a.pk)]
+    member_a.refresh_from_db()
+    assert member_a.erased_at is not None
 
 
-@pytest.mark.concurrency
-@pytest.mark.django_db(transaction=True)
-def test_two_co_managers_erasing_at_once_leave_one_manager(make_user, make_place):
-    """Real concurrent connections: one erasure goes through, the other is refused."""
-    place = make_place("Le Hangar")
-    one, two = make_user("One"), make_user("Two")
-    for person in (one, two):
-        Membership.objects.create(
-            place=place, user=person, state=Membership.State.ACTIVE, is_manager=True
-        )
-    start = threading.Barrier(2)
-    outcomes: list[str] = []
+def test_the_erase_page_says_why_before_the_person_tries(client_for, member_a, blocker):
+    blocker(["Finish your loans <first>."])
+    client = client_for(member_a)
+    page = client.get(ERASE).content.decode()
+    assert "Finish your loans &lt;first&gt;." in page
+    assert 'name="password"' not in page
+    response = _erase(client)
+    assert response.status_code == 200
+    assert "Finish your loans &lt;first&gt;." in response.content.decode()
+    member_a.refresh_from_db()
+    assert member_a.erased_at is None
 
-    def erase(person: User) -> None:
-        start.wait()
-        try:
-            for _ in range(100):
-                try:
-                    services.account_erase(user=person)
-                except OperationalError as exc:
-                    # SQLite's in-memory test database answers "table is locked" at once
-                    # instead of waiting like a database file does: wait and retry.
-                    assert "locked" in str(exc)
-                    time.sleep(0.02)
-                    continue
-                outcomes.append("erased")
-                break
-        except services.AccountError as exc:
-            outcomes.append(exc.code)
-        finally:
-            connection.close()
 
-    threads = [threading.Thread(target=erase, args=(p,)) for p in (one, two)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(outcomes) == ["erased", "last-manager"]
-    assert Membership.objects.filter(place=place, state="active", is_manager=True).count() == 1
+def test_the_erase_page_lists_no_blocker_when_there_is_none(client_for, member_a):
+    assert services.account_erase_blockers(user=member_a) == []
+    assert "cannot be erased yet" not in client_for(member_a).get(ERASE).content.decode()
+
+
+# Profile sections --------------------------------------------------------------------------------
+
+
+def test_apps_can_add_a_profile_section(client_for, member_a, monkeypatch):
+    def safe_section(request: HttpRequest, user: User) -> str:
+        return format_html('<section id="test-section">{}</section>', user.display_name)
+
+    def plain_section(request: HttpRequest, user: User) -> str:
+        return "<script>alert(1)</script>"
+
+    monkeypatch.setattr(services, "_profile_sections", [])
+    services.profile_section(safe_section)
+    services.profile_section(plain_section)
+    services.profile_section(safe_section)  # registered once
+    body = client_for(member_a).get(reverse("accounts:profile")).content.decode()
+    assert body.count('<section id="test-section">Member A</section>') == 1
+    # A section that is not marked safe is escaped, not injected.
+    assert "<script>alert(1)</script>" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body

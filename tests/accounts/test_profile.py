@@ -1,4 +1,5 @@
-"""The profile page: edit, avatar checks, language, memberships; who may see it."""
+"""The profile page: edit, avatar checks, language; who may see it. (Its "My places" section is
+tested in tests/places/test_personal_data.py.)"""
 
 from __future__ import annotations
 
@@ -9,8 +10,6 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.urls import reverse
 from PIL import Image
-
-from tiers.places.models import Membership
 
 PROFILE = reverse("accounts:profile")
 
@@ -81,31 +80,6 @@ def test_bad_input_changes_nothing(client_for, member_a, changes, field):
 def test_an_invalid_form_does_not_change_the_page_heading(client_for, member_a):
     body = client_for(member_a).post(PROFILE, _data(display_name="")).content.decode()
     assert "Member A" in body
-
-
-def test_memberships_are_listed_with_links(client_for, member_a, place_b):
-    Membership.objects.create(place=place_b, user=member_a, state=Membership.State.PENDING)
-    body = client_for(member_a).get(PROFILE).content.decode()
-    assert f'href="/lieux/{member_a.memberships.first().place.slug}/"' in body
-    assert ">Le Quai</a>" in body
-    assert ">La Fabrique</a>" in body
-    assert "Asked to join" in body
-    assert "Occasional user" in body
-
-
-def test_the_memberships_of_others_are_not_shown(client_for, member_a, manager_b):
-    body = client_for(member_a).get(PROFILE).content.decode()
-    assert "La Fabrique" not in body
-
-
-def test_the_profile_page_does_a_bounded_number_of_queries(
-    client_for, member_a, make_place, django_assert_max_num_queries
-):
-    for n in range(10):
-        Membership.objects.create(place=make_place(f"Place {n}"), user=member_a)
-    client = client_for(member_a)
-    with django_assert_max_num_queries(10):
-        client.get(PROFILE)
 
 
 # Avatar ------------------------------------------------------------------------------------------

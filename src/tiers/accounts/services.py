@@ -2,11 +2,13 @@
 
 Each write function is one transaction; e-mails are sent once it has committed.
 
-Personal data is gathered and erased through two small registries, so that every app adds its
-own part: `@personal_data_exporter("bookings")` registers a function returning what the app
-holds about a person (JSON-serialisable, datetimes allowed), `@personal_data_eraser` one that
-removes or anonymises it inside the erasure's transaction. Register them at import time of a
-module that is always imported (the app's `services.py`, or its `AppConfig.ready()`).
+Apps above this one add their part about a person through small registries, so that this app
+never imports them: `@personal_data_exporter("bookings")` registers a function returning what
+the app holds about a person (JSON-serialisable, datetimes allowed), `@personal_data_eraser` one
+that removes or anonymises it inside the erasure's transaction,
+`@personal_data_erasure_blocker("code")` one that gives the reasons the person cannot erase
+their account yet, and `@profile_section` one that renders a section of the profile page.
+Register them from the app's `AppConfig.ready()` (see docs/accounts.md).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from django.core.files import File
 from django.core.mail import send_mail
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -173,6 +175,18 @@ def profile_update(
     return user
 
 
+def language_update(*, user: User, language: str) -> bool:
+    """Save the language the person chose in the header, so that e-mails follow it.
+
+    Returns whether it was saved: an unknown language, or the one already saved, changes
+    nothing."""
+    if language not in User.Language.values or language == user.language:
+        return False
+    user.language = language
+    user.save(update_fields=["language"])
+    return True
+
+
 # API tokens --------------------------------------------------------------------------------------
 
 
@@ -187,14 +201,19 @@ def token_revoke(*, user: User, token_id: int) -> bool:
     return deleted > 0
 
 
-# Personal data: export ---------------------------------------------------------------------------
+# Personal data: the registries other apps fill ------------------------------------------------
 
 Exporter = Callable[[User], Any]
 Eraser = Callable[[User], None]
+Blocker = Callable[[User], list[str]]
+ProfileSection = Callable[[HttpRequest, User], str]
 F = TypeVar("F", bound=Exporter)
+B = TypeVar("B", bound=Blocker)
 
 _exporters: dict[str, Exporter] = {}
 _erasers: list[Eraser] = []
+_blockers: dict[str, Blocker] = {}
+_profile_sections: list[ProfileSection] = []
 
 
 def personal_data_exporter(section: str) -> Callable[[F], F]:
@@ -212,6 +231,35 @@ def personal_data_eraser(function: Eraser) -> Eraser:
     if function not in _erasers:
         _erasers.append(function)
     return function
+
+
+def personal_data_erasure_blocker(code: str) -> Callable[[B], B]:
+    """Register `function(user) -> list[str]`: the reasons (translated) that forbid erasing the
+    account now, or an empty list. `code` names the refusal (`AccountError.code`).
+
+    The function runs inside a transaction, after the person's row is locked: it locks the rows
+    its answer depends on, so that the answer still holds when the erasers run."""
+
+    def register(function: B) -> B:
+        _blockers[code] = function
+        return function
+
+    return register
+
+
+def profile_section(function: ProfileSection) -> ProfileSection:
+    """Register `function(request, user)`, returning a section of the person's profile page as
+    HTML (`render_to_string(...)`, which is marked safe; any other string is escaped)."""
+    if function not in _profile_sections:
+        _profile_sections.append(function)
+    return function
+
+
+def profile_sections(request: HttpRequest, user: User) -> list[str]:
+    return [section(request, user) for section in _profile_sections]
+
+
+# Personal data: export ---------------------------------------------------------------------------
 
 
 def personal_data_export(user: User) -> dict[str, Any]:
@@ -264,95 +312,46 @@ def _export_tokens(user: User) -> list[dict[str, Any]]:
     ]
 
 
-# The people's side of the places app (memberships, networks they coordinate). Read-only here.
-@personal_data_exporter("memberships")
-def _export_memberships(user: User) -> list[dict[str, Any]]:
-    from tiers.places.models import Membership
-
-    memberships = Membership.objects.filter(user=user).select_related("place")
-    return [
-        {
-            "place": m.place.name,
-            "place_url": settings.SITE_URL + m.place.get_absolute_url(),
-            "status": m.status,
-            "state": m.state,
-            "is_manager": m.is_manager,
-            "is_concierge": m.is_concierge,
-            "is_visible": m.is_visible,
-            "message": m.message,
-            "requested_at": m.requested_at,
-            "started_on": m.started_on,
-            "ended_on": m.ended_on,
-        }
-        for m in memberships.order_by("requested_at", "pk")
-    ]
-
-
-@personal_data_exporter("networks_coordinated")
-def _export_networks(user: User) -> list[dict[str, Any]]:
-    return [
-        {"name": n.name, "url": settings.SITE_URL + n.get_absolute_url()}
-        for n in user.coordinated_networks.order_by("name", "pk")
-    ]
-
-
 # Personal data: erasure --------------------------------------------------------------------------
 
 
-def places_where_last_manager(user: User) -> QuerySet[Any]:
-    """The person's active manager memberships of places that have no other active manager."""
-    from tiers.places.models import Membership
+def _erasure_refusals(user: User) -> list[tuple[str, list[str]]]:
+    """Each blocker that answers, with its reasons. Called inside a transaction."""
+    refusals = []
+    for code, blocker in _blockers.items():
+        reasons = blocker(user)
+        if reasons:
+            refusals.append((code, reasons))
+    return refusals
 
-    other_managers = Membership.objects.filter(
-        place_id=OuterRef("place_id"), state=Membership.State.ACTIVE, is_manager=True
-    ).exclude(user=user)
-    return (
-        Membership.objects.filter(user=user, state=Membership.State.ACTIVE, is_manager=True)
-        .filter(~Exists(other_managers))
-        .select_related("place")
-        .order_by("place__name")
-    )
+
+@transaction.atomic
+def account_erase_blockers(*, user: User) -> list[str]:
+    """Why the person cannot erase their account now (empty: they can), to show beforehand.
+
+    A transaction of its own: blockers lock the rows they read."""
+    return [reason for _code, reasons in _erasure_refusals(user) for reason in reasons]
 
 
 @transaction.atomic
 def account_erase(*, user: User) -> None:
     """Erase the person's personal data; keep an anonymous row so that places keep their history.
 
-    Refused while the person is the last manager of a place: they hand it over first."""
-    from tiers.places.models import Membership, Place
-    from tiers.places.services import membership_end
-
-    # Lock the person's row (two erasures at once, from two tabs, do the work once), then the
-    # places they manage, in a fixed order: two co-managers erasing at the same instant must
-    # not leave a place with no manager.
+    Refused while a blocker answers (the last manager of a place hands it over first)."""
+    # The person's row first (two erasures at once, from two tabs, do the work once); then the
+    # blockers, which lock what their answer depends on, in their own fixed order; then the
+    # erasers, which rely on those locks; then the row is anonymised.
     locked = User.objects.select_for_update().get(pk=user.pk)
     if locked.erased_at is not None:
         return
-    managed = Membership.objects.filter(
-        user=locked, state=Membership.State.ACTIVE, is_manager=True
-    ).values("place_id")
-    list(Place.objects.select_for_update().filter(pk__in=managed).order_by("pk").values("pk"))
-    last = list(places_where_last_manager(locked))
-    if last:
+    refusals = _erasure_refusals(locked)
+    if refusals:
         raise AccountError(
-            _(
-                "You are the last manager of %(places)s. Make someone else a manager "
-                "before erasing your account."
-            )
-            % {"places": ", ".join(m.place.name for m in last)},
-            code="last-manager",
+            " ".join(reason for _code, reasons in refusals for reason in reasons),
+            code=refusals[0][0],
         )
-    current = Membership.objects.filter(
-        user=locked, state__in=[Membership.State.PENDING, Membership.State.ACTIVE]
-    ).order_by("pk")
-    for membership in current:
-        try:
-            membership_end(membership=membership, by=locked)
-        except DomainError as exc:  # a co-manager left meanwhile
-            raise AccountError(exc.message, code=exc.code) from exc
     for eraser in _erasers:
         eraser(locked)
-    locked.coordinated_networks.clear()
     locked.api_tokens.all().delete()
     locked.groups.clear()
     locked.user_permissions.clear()

@@ -13,9 +13,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import check_for_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.views import i18n
 from django.views.decorators.http import require_POST
+from django.views.i18n import LANGUAGE_QUERY_PARAMETER
 
 from tiers.accounts import services
 from tiers.accounts.forms import (
@@ -56,6 +58,16 @@ def set_language_cookie(response: HttpResponseBase, language: str) -> None:
         httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
         samesite=settings.LANGUAGE_COOKIE_SAMESITE,
     )
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The header's language switch: Django's `set_language` (cookie, redirect to `next`), and
+    for a signed-in person the language is saved too, so that their e-mails follow it."""
+    response = i18n.set_language(request)
+    language = request.POST.get(LANGUAGE_QUERY_PARAMETER, "") if request.method == "POST" else ""
+    if isinstance(request.user, User) and language and check_for_language(language):
+        services.language_update(user=request.user, language=language)
+    return response
 
 
 # Log in, sign up, e-mail verification --------------------------------------------------------
@@ -168,7 +180,7 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
     if request.user.is_authenticated and request.user.pk == user.pk:
         return redirect("accounts:profile")
     if request.user.is_authenticated:
-        return redirect("places:directory")
+        return redirect(settings.LOGIN_REDIRECT_URL)
     return redirect("accounts:login")
 
 
@@ -272,13 +284,11 @@ def _profile_page(
     status: int = 200,
 ) -> HttpResponse:
     user = _person(request)
-    memberships = user.memberships.select_related("place").order_by("-requested_at", "-pk")
     context = {
         "form": form or ProfileForm(user=user),
         "token_form": token_form or TokenForm(),
-        "memberships": memberships,
+        "sections": services.profile_sections(request, user),
         "tokens": user.api_tokens.order_by("-created_at", "-pk"),
-        "networks": user.coordinated_networks.order_by("name"),
     }
     return render(request, "accounts/profile.html", context, status=status)
 
@@ -348,7 +358,6 @@ def data_export(request: HttpRequest) -> HttpResponse:
 def erase(request: HttpRequest) -> HttpResponse:
     user = _person(request)
     form = PasswordConfirmForm(request.POST or None, user=user)
-    blocking = list(services.places_where_last_manager(user))
     if request.method == "POST" and form.is_valid():
         try:
             services.account_erase(user=user)
@@ -359,5 +368,7 @@ def erase(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request, _("Your account has been erased. Thank you for having been part of it.")
             )
-            return redirect("places:directory")
+            return redirect(settings.LOGOUT_REDIRECT_URL)
+    # Said before the person even tries: what they must do first.
+    blocking = services.account_erase_blockers(user=user)
     return render(request, "accounts/erase.html", {"form": form, "blocking": blocking})

@@ -4,6 +4,16 @@
   "use strict";
   document.documentElement.classList.add("js");
 
+  function newMap(el, center, zoom) {
+    var map = L.map(el, { scrollWheelZoom: false, zoomControl: false }).setView(center, zoom);
+    L.control.zoom({
+      zoomInTitle: el.dataset.zoomIn || "+",
+      zoomOutTitle: el.dataset.zoomOut || "-"
+    }).addTo(map);
+    tiles(map, el);
+    return map;
+  }
+
   function tiles(map, el) {
     L.tileLayer(el.dataset.tiles, {
       maxZoom: 19,
@@ -29,9 +39,29 @@
   }
 
   function directoryMap(el) {
-    var map = L.map(el, { scrollWheelZoom: false }).setView([46.6, 2.4], 5);
-    tiles(map, el);
-    var cluster = L.markerClusterGroup({ chunkedLoading: true });
+    var map = newMap(el, [46.6, 2.4], 5);
+    var label = el.dataset.clusterLabel || "";
+    var cluster = L.markerClusterGroup({
+      chunkedLoading: true,
+      // the default cluster icon, with a name screen readers can announce
+      iconCreateFunction: function (group) {
+        var count = group.getChildCount();
+        var size = count < 10 ? "small" : count < 100 ? "medium" : "large";
+        var text = document.createElement("span");
+        var hidden = document.createElement("span");
+        hidden.className = "visually-hidden";
+        hidden.textContent = label + " ";
+        text.appendChild(hidden);
+        text.appendChild(document.createTextNode(String(count)));
+        var inner = document.createElement("div");
+        inner.appendChild(text);
+        return L.divIcon({
+          html: inner.outerHTML,
+          className: "marker-cluster marker-cluster-" + size,
+          iconSize: L.point(40, 40)
+        });
+      }
+    });
     map.addLayer(cluster);
     fetch(el.dataset.geojson, { headers: { Accept: "application/geo+json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
@@ -53,9 +83,11 @@
 
   function placeMap(el) {
     var lat = parseFloat(el.dataset.lat), lon = parseFloat(el.dataset.lon);
-    var map = L.map(el, { scrollWheelZoom: false }).setView([lat, lon], 15);
-    tiles(map, el);
-    L.marker([lat, lon], { title: el.dataset.name, alt: el.dataset.name }).addTo(map);
+    var map = newMap(el, [lat, lon], 15);
+    // Nothing happens on activating this marker: an image, not a button in the tab order.
+    L.marker([lat, lon], {
+      title: el.dataset.name, alt: el.dataset.name, keyboard: false, interactive: false
+    }).addTo(map);
   }
 
   function nearMe() {
