@@ -56,6 +56,7 @@ def test_json_ld_describes_the_place(client, make_place):
 
 def test_opening_hours_table_and_open_now(client, make_place):
     place = make_place("Horaires", opening_hours="Mo-Fr 09:00-12:00,14:00-18:00; Sa 10:00-13:00")
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     monday_10h = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)  # 10:00 in Paris
     with mock.patch.object(timezone, "now", return_value=monday_10h):
         response = client.get(place.get_absolute_url())
@@ -71,8 +72,19 @@ def test_opening_hours_table_and_open_now(client, make_place):
     html = response.content.decode()
     assert 'class="open-now"' in html
     assert response.context["next_change"].hour == 12  # closes at noon, Paris time
+    assert response.context["next_change_day"] == "today"
+    assert "closes today at 12:00" in " ".join(html.split())
     with mock.patch.object(timezone, "now", return_value=monday_10h + dt.timedelta(hours=3)):
-        assert 'class="closed-now"' in client.get(place.get_absolute_url()).content.decode()
+        html = client.get(place.get_absolute_url()).content.decode()
+        assert 'class="closed-now"' in html
+        assert "opens today at 14:00" in " ".join(html.split())
+    saturday_noon = dt.datetime(2026, 11, 28, 11, 0, tzinfo=dt.UTC)
+    with mock.patch.object(timezone, "now", return_value=saturday_noon):
+        html = client.get(place.get_absolute_url()).content.decode()
+        assert "closes today at 13:00" in " ".join(html.split())
+    with mock.patch.object(timezone, "now", return_value=saturday_noon + dt.timedelta(hours=3)):
+        html = client.get(place.get_absolute_url()).content.decode()
+        assert "opens Monday at 09:00" in " ".join(html.split())
 
 
 def test_place_without_hours_or_coordinates(client, make_place):

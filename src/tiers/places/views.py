@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import json
 
 from django.contrib import messages
@@ -9,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -70,6 +73,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         .select_related("user")
         .order_by("user__display_name")
     )
+    change = next_change(place.opening_hours, place.tz)
     own = services.membership_current(place=place, user=user) if user.is_authenticated else None
     can_edit = permissions.can_edit_place(user, place)
     can_manage = permissions.can_manage_members(user, place)
@@ -86,12 +90,21 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             "pending_count": pending,
             "join_form": JoinForm() if own is None else None,
             "week": _week(place),
-            "next_change": next_change(place.opening_hours, place.tz),
+            "next_change": change,
+            "next_change_day": _relative_day(change, place),
             "jsonld": json.dumps(place_jsonld(place, request), ensure_ascii=False).replace(
                 "<", "\\u003c"
             ),
         },
     )
+
+
+def _relative_day(moment: dt.datetime | None, place: Place) -> str:
+    """ "today", "tomorrow" or "" for a naive datetime on the place's own clock."""
+    if moment is None:
+        return ""
+    today = timezone.localtime(timezone=place.tz).date()
+    return {today: "today", today + dt.timedelta(days=1): "tomorrow"}.get(moment.date(), "")
 
 
 def _week(place: Place) -> list[DayHours]:
