@@ -96,13 +96,16 @@ class ApiToken(models.Model):
     PREFIX = "tiers_"
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
-    )
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens",
+        verbose_name=_("person"),
+    )  # fmt: skip
     name = models.CharField(_("name"), max_length=80)
-    token_hash = models.CharField(max_length=64, unique=True)
-    hint = models.CharField(max_length=12, help_text="first characters, to recognise it")
-    created_at = models.DateTimeField(default=timezone.now)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    token_hash = models.CharField(_("SHA-256 of the token"), max_length=64, unique=True)
+    hint = models.CharField(
+        _("hint"), max_length=12, help_text=_("The first characters, to recognise it.")
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

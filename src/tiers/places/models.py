@@ -34,10 +34,12 @@ class Kind(models.TextChoices):
 class PlaceKind(models.Model):
     """One of the `Kind` values; a table so that places can have several and be filtered."""
 
-    code = models.CharField(max_length=20, primary_key=True, choices=Kind.choices)
+    code = models.CharField(_("kind"), max_length=20, primary_key=True, choices=Kind.choices)
 
     class Meta:
         ordering = ["code"]
+        verbose_name = _("kind of place")
+        verbose_name_plural = _("kinds of places")
 
     def __str__(self) -> str:
         return str(Kind(self.code).label)
@@ -153,8 +155,8 @@ class Place(models.Model):
     # Where the row came from, so that a re-import updates it: e.g. ("cget-2019", "1342").
     source = models.CharField(_("source"), max_length=40, blank=True)
     source_id = models.CharField(_("identifier in the source"), max_length=100, blank=True)
-    search_text = models.TextField(editable=False, default="")
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    search_text = models.TextField(_("searched text"), editable=False, default="")
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("last update"), auto_now=True)
 
     objects = PlaceQuerySet.as_manager()
@@ -224,16 +226,20 @@ def place_photo_path(instance: PlacePhoto, filename: str) -> str:
 
 
 class PlacePhoto(models.Model):
-    place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="photos")
+    place = models.ForeignKey(
+        Place, on_delete=models.CASCADE, related_name="photos", verbose_name=_("place")
+    )
     image = models.ImageField(_("photo"), upload_to=place_photo_path)
     alt = models.CharField(
         _("description of the photo"), max_length=200,
         help_text=_("What the photo shows, for people who cannot see it."),
     )  # fmt: skip
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
         ordering = ["position", "pk"]
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
 
     def __str__(self) -> str:
         return self.alt
@@ -278,10 +284,13 @@ class Membership(models.Model):
         DECLINED = "declined", _("Declined")
         ENDED = "ended", _("Ended")
 
-    place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    place = models.ForeignKey(
+        Place, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("place")
     )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships",
+        verbose_name=_("person"),
+    )  # fmt: skip
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.USER
     )
@@ -295,12 +304,12 @@ class Membership(models.Model):
         help_text=_("Other visitors see your name among the place's members."),
     )  # fmt: skip
     message = models.TextField(_("message"), blank=True, max_length=1000)
-    requested_at = models.DateTimeField(default=timezone.now)
+    requested_at = models.DateTimeField(_("asked on"), default=timezone.now)
     started_on = models.DateField(_("since"), null=True, blank=True)
     ended_on = models.DateField(_("until"), null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+",
+        related_name="+", verbose_name=_("decided by"),
     )  # fmt: skip
 
     class Meta:
