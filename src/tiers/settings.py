@@ -136,8 +136,12 @@ TEMPLATES = [
 
 # Database: SQLite under var/ by default, PostgreSQL with DATABASE_URL=postgres://...
 DATABASE_URL = env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'tiers.sqlite3'}")
+# Connections are kept between requests (opening one costs several milliseconds, and on
+# SQLite each opening takes a lock to set the journal mode), checked before reuse.
 DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+    )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE: a write transaction takes the lock when it starts, so two writers never
@@ -147,7 +151,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": env_int("SQLITE_TIMEOUT", 20),
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import re
@@ -367,9 +368,70 @@ def test_the_geojson_needs_two_queries_whatever_the_number_of_places(
     for n in range(50):
         make_place(f"Lieu {n}", kinds=["coworking", "fablab"], latitude=45 + n / 100, longitude=2.0)
 
-    with django_assert_num_queries(2):
+    # the directory's version (2 aggregates), then places and their kinds
+    with django_assert_num_queries(4):
         response = client.get("/api/v1/places.geojson")
 
     features = response.json()["features"]
     assert len(features) == 50
     assert all(f["properties"]["kinds"] == ["coworking", "fablab"] for f in features)
+    # served again from the cache: only the version is read
+    with django_assert_num_queries(2):
+        again = client.get("/api/v1/places.geojson")
+    assert again.json() == response.json()
+
+
+def test_the_geojson_is_revalidated_with_its_etag(client, make_place):
+    make_place("Le Quai", latitude=47.65, longitude=-2.08)
+    first = client.get("/api/v1/places.geojson")
+    assert first["Cache-Control"] == "public, max-age=60"
+    etag = first["ETag"]
+    unchanged = client.get("/api/v1/places.geojson", HTTP_IF_NONE_MATCH=etag)
+    assert unchanged.status_code == 304
+    assert unchanged.content == b""
+    other_filter = client.get("/api/v1/places.geojson?kind=fablab", HTTP_IF_NONE_MATCH=etag)
+    assert other_filter.status_code == 200
+
+
+def test_the_cached_geojson_follows_changes_to_the_directory(client, make_place, network):
+    # the network fixture holds "Le Quai"
+    place = make_place("Le Port", latitude=47.66, longitude=-2.09)
+
+    def names(response):
+        return sorted(f["properties"]["name"] for f in response.json()["features"])
+
+    etag = client.get("/api/v1/places.geojson")["ETag"]
+    place.name = "Le Port renommé"
+    place.save()
+    renamed = client.get("/api/v1/places.geojson", HTTP_IF_NONE_MATCH=etag)
+    assert renamed.status_code == 200
+    assert "Le Port renommé" in names(renamed)
+
+    assert names(client.get("/api/v1/places.geojson?network=reseau-ouest")) == ["Le Quai"]
+    network.places.add(place)
+    in_network = client.get("/api/v1/places.geojson?network=reseau-ouest")
+    assert names(in_network) == ["Le Port renommé", "Le Quai"]
+
+    make_place("La Forge", latitude=48.57, longitude=7.78)
+    assert names(client.get("/api/v1/places.geojson")) == ["La Forge", "Le Port renommé", "Le Quai"]
+    place.delete()
+    assert names(client.get("/api/v1/places.geojson")) == ["La Forge", "Le Quai"]
+
+
+def test_a_change_of_kinds_reaches_the_cached_geojson(client, make_place):
+    from tiers.places.services import place_set_kinds
+
+    place = make_place("Le Quai", kinds=["coworking"], latitude=47.65, longitude=-2.08)
+    assert client.get("/api/v1/places.geojson?kind=fablab").json()["features"] == []
+    place_set_kinds(place=place, kinds=["fablab"])
+    features = client.get("/api/v1/places.geojson?kind=fablab").json()["features"]
+    assert [f["properties"]["kinds"] for f in features] == [["fablab"]]
+
+
+def test_the_geojson_is_compressed_for_clients_that_accept_it(client, make_place):
+    make_place("Le Quai", latitude=47.65, longitude=-2.08)
+    response = client.get("/api/v1/places.geojson", HTTP_ACCEPT_ENCODING="gzip, br")
+    assert response["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in response["Vary"]
+    document = json.loads(gzip.decompress(response.content))
+    assert document["features"][0]["properties"]["name"] == "Le Quai"

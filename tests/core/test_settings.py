@@ -70,3 +70,12 @@ def test_a_dotenv_file_is_read_and_the_environment_wins(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "Réseau Test Europe/Paris"
+
+
+def test_static_files_collect_in_production(tmp_path):
+    """With DEBUG off, static files are hashed and compressed: every reference must resolve."""
+    env = {**PRODUCTION_ENV, "TIERS_VAR_DIR": str(tmp_path)}
+    result = run_tiers("collectstatic", "--no-input", "-v", "0", env=env)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "static" / "staticfiles.json").is_file()
+    assert list((tmp_path / "static" / "vendor" / "leaflet").glob("leaflet.*.js.gz"))

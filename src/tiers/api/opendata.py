@@ -6,8 +6,17 @@ places the public directory lists (closed ones are left out).
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.core.cache import cache
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotModified,
+    StreamingHttpResponse,
+)
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -17,9 +26,14 @@ from ninja import Router
 from tiers.api.problems import problem
 from tiers.places.models import Place, PlaceQuerySet
 from tiers.places.opendata import export
-from tiers.places.search import FilterError, apply_filters, parse_filters
+from tiers.places.search import FilterError, apply_filters, directory_version, parse_filters
 
 router = Router(tags=["open data"])
+
+# Browsers may reuse the map's data for a minute; the server keeps it until the directory
+# changes (the key holds its version) or for ten minutes.
+GEOJSON_MAX_AGE = 60
+GEOJSON_CACHE_SECONDS = 600
 
 
 def _filtered(request: HttpRequest) -> PlaceQuerySet | HttpResponse:
@@ -47,12 +61,34 @@ def _filtered(request: HttpRequest) -> PlaceQuerySet | HttpResponse:
     response={200: dict},
 )
 def places_geojson(request: HttpRequest) -> HttpResponse:
-    places = _filtered(request)
-    if isinstance(places, HttpResponse):
-        return places
-    page = request.build_absolute_uri(reverse("places:detail", args=["slug"]))
-    body = export.geojson_document(places, url_prefix=page[: -len("slug/")])
-    return HttpResponse(body, content_type="application/geo+json")
+    """The map's data: all the directory's places at once, so it is cached (keyed by the
+    directory's version, the query and the host), compressed and revalidated with an ETag."""
+    query = request.GET.urlencode()
+    if request.GET.get("open_now"):  # the answer changes with the clock, not only the data
+        query += timezone.now().strftime("&minute=%Y%m%d%H%M")
+    key = hashlib.sha256(
+        f"{directory_version()}|{request.get_host()}|{query}".encode()
+    ).hexdigest()[:32]
+    etag = f'"{key}"'
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={GEOJSON_MAX_AGE}"}
+    if etag in (request.headers.get("If-None-Match") or ""):
+        return HttpResponseNotModified(headers=headers)
+    compressed = cache.get(f"geojson:{key}")
+    if compressed is None:
+        places = _filtered(request)
+        if isinstance(places, HttpResponse):
+            return places
+        page = request.build_absolute_uri(reverse("places:detail", args=["slug"]))
+        body = export.geojson_document(places, url_prefix=page[: -len("slug/")])
+        compressed = gzip.compress(body.encode(), compresslevel=1)
+        cache.set(f"geojson:{key}", compressed, GEOJSON_CACHE_SECONDS)
+    headers["Vary"] = "Accept-Encoding"
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        return HttpResponse(compressed, content_type="application/geo+json", headers=headers)
+    return HttpResponse(
+        gzip.decompress(compressed), content_type="application/geo+json", headers=headers
+    )
 
 
 @router.get(

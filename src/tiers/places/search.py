@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from django.db.models import Avg
+from django.db.models import Avg, Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tiers.core.text import fold
 from tiers.places import hours
-from tiers.places.models import Kind, Place, PlaceQuerySet
+from tiers.places.models import Kind, Network, Place, PlaceQuerySet
 
 EARTH_RADIUS_KM = 6371.0
 MAX_RADIUS_KM = 1000.0
@@ -133,7 +134,7 @@ def town_centre(name: str) -> tuple[float, float] | None:
     else:
         towns = {
             town
-            for town in candidates.values_list("town", flat=True).distinct()
+            for town in candidates.order_by().values_list("town", flat=True).distinct()
             if fold(town.replace("-", " ")) == folded.replace("-", " ")
         }
         candidates = candidates.filter(town__in=towns)
@@ -146,7 +147,12 @@ def town_centre(name: str) -> tuple[float, float] | None:
 def open_now_expressions(qs: PlaceQuerySet) -> list[str]:
     """The distinct opening-hours expressions (few: places share them) that are open now."""
     now = timezone.now()
-    expressions = qs.exclude(opening_hours="").values_list("opening_hours", "time_zone").distinct()
+    expressions = (
+        qs.exclude(opening_hours="")
+        .order_by()  # no name in the SELECT DISTINCT: a few expressions, not every place
+        .values_list("opening_hours", "time_zone")
+        .distinct()
+    )
     open_ones = []
     for expression, _tz in expressions:
         place = Place(opening_hours=expression, time_zone=_tz)
@@ -182,10 +188,12 @@ def apply_filters(qs: PlaceQuerySet, filters: PlaceFilters) -> SearchResult:
         qs = qs.filter(status=filters.status)
     if filters.q:
         qs = qs.search(filters.q)
+    # Kinds and networks as subqueries, not joins: no DISTINCT over whole rows afterwards.
     for kind in filters.kinds:
-        qs = qs.filter(kinds__code=kind)
+        qs = qs.filter(pk__in=Place.kinds.through.objects.filter(placekind=kind).values("place"))
     if filters.network:
-        qs = qs.filter(networks__slug=filters.network)
+        members = Network.places.through.objects.filter(network__slug=filters.network)
+        qs = qs.filter(pk__in=members.values("place"))
     if filters.bbox:
         min_lon, min_lat, max_lon, max_lat = filters.bbox
         qs = qs.filter(
@@ -218,8 +226,6 @@ def apply_filters(qs: PlaceQuerySet, filters: PlaceFilters) -> SearchResult:
         result.centre = centre
         result.distances = dict(sorted(distances.items(), key=lambda item: item[1]))
         result.places = qs.filter(pk__in=list(result.distances))
-    if filters.kinds or filters.network:
-        result.places = result.places.distinct()
     return result
 
 
@@ -233,3 +239,14 @@ def ordered_page(result: SearchResult, qs: PlaceQuerySet, offset: int, limit: in
             place.distance_km = round(result.distances[place.pk], 1)  # type: ignore[attr-defined]
         return places
     return list(qs[offset : offset + limit])
+
+
+def directory_version() -> str:
+    """A short fingerprint of the directory's content, to key caches and ETags.
+
+    It changes when a place is added, removed or saved (`updated_at`; changing a place's
+    kinds touches it too) and when a network gains or loses a place. Two aggregate queries.
+    """
+    places = Place.objects.aggregate(n=Count("pk"), last=Max("updated_at"))
+    members = Network.places.through.objects.aggregate(n=Count("pk"), last=Max("pk"))
+    return hashlib.sha256(repr((places, members)).encode()).hexdigest()[:20]

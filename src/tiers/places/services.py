@@ -31,7 +31,11 @@ def unique_slug(
 
 def place_set_kinds(*, place: Place, kinds: list[str]) -> None:
     PlaceKind.objects.bulk_create([PlaceKind(code=k) for k in kinds], ignore_conflicts=True)
+    if sorted(place.kind_codes()) == sorted(set(kinds)):
+        return
     place.kinds.set(PlaceKind.objects.filter(code__in=kinds))
+    # the place changed: its `updated_at` says so (open data exports and caches rely on it)
+    Place.objects.filter(pk=place.pk).update(updated_at=timezone.now())
 
 
 @transaction.atomic
