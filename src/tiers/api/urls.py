@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, URLResolver, path, re_path, reverse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 
 from tiers.api.problems import install_problem_handlers, not_found_view, problem, with_problem_405
 
@@ -76,6 +76,8 @@ api = TiersAPI(
     ),
     auth=None,
     urls_namespace="api",
+    # deep links put a link inside each operation's toggle button (nested controls)
+    docs=Swagger(settings={"deepLinking": False}),
 )
 install_problem_handlers(api)
 
