@@ -36,17 +36,21 @@ GEOJSON_MAX_AGE = 60
 GEOJSON_CACHE_SECONDS = 600
 
 
+def _filter_problem(exc: FilterError) -> HttpResponse:
+    return problem(
+        422,
+        _("The filters are not valid."),
+        str(exc.message),
+        code="validation",
+        errors=[{"field": exc.field, "message": str(exc.message)}],
+    )
+
+
 def _filtered(request: HttpRequest) -> PlaceQuerySet | HttpResponse:
     try:
         result = apply_filters(Place.objects.listed(), parse_filters(request.GET))
     except FilterError as exc:
-        return problem(
-            422,
-            _("The filters are not valid."),
-            str(exc.message),
-            code="validation",
-            errors=[{"field": exc.field, "message": str(exc.message)}],
-        )
+        return _filter_problem(exc)
     return result.places
 
 
@@ -62,10 +66,14 @@ def _filtered(request: HttpRequest) -> PlaceQuerySet | HttpResponse:
 )
 def places_geojson(request: HttpRequest) -> HttpResponse:
     """The map's data: all the directory's places at once, so it is cached (keyed by the
-    directory's version, the query and the host), compressed and revalidated with an ETag."""
-    query = request.GET.urlencode()
-    if request.GET.get("open_now"):  # the answer changes with the clock, not only the data
-        query += timezone.now().strftime("&minute=%Y%m%d%H%M")
+    directory's version, the filters and the host), compressed and revalidated with an ETag."""
+    try:
+        filters = parse_filters(request.GET)
+    except FilterError as exc:
+        return _filter_problem(exc)
+    query = filters.cache_key()
+    if filters.open_now:  # the answer changes with the clock, not only the data
+        query += timezone.now().strftime("|%Y%m%d%H%M")
     key = hashlib.sha256(
         f"{directory_version()}|{request.get_host()}|{query}".encode()
     ).hexdigest()[:32]
@@ -75,9 +83,7 @@ def places_geojson(request: HttpRequest) -> HttpResponse:
         return HttpResponseNotModified(headers=headers)
     compressed = cache.get(f"geojson:{key}")
     if compressed is None:
-        places = _filtered(request)
-        if isinstance(places, HttpResponse):
-            return places
+        places = apply_filters(Place.objects.listed(), filters).places
         page = request.build_absolute_uri(reverse("places:detail", args=["slug"]))
         body = export.geojson_document(places, url_prefix=page[: -len("slug/")])
         compressed = gzip.compress(body.encode(), compresslevel=1)

@@ -177,6 +177,8 @@ class Place(models.Model):
             models.Index(fields=["status", "name"], name="place_status_name"),
             # the directory's and the API's order: a page without sorting the whole table
             models.Index(fields=["name", "id"], name="place_name_id"),
+            # the directory's version (caches, ETags): the latest change without a scan
+            models.Index(fields=["updated_at"], name="place_updated_at"),
             models.Index(fields=["postcode"], name="place_postcode"),
         ]
 
