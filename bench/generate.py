@@ -343,6 +343,20 @@ def database_name(url: str) -> tuple[str, dict[str, Any]]:
     return str(config["NAME"]), config
 
 
+def postgres_admin(config: dict[str, Any], *, autocommit: bool = True) -> Any:
+    """A connection to the server's `postgres` database, to create, drop or inspect others."""
+    import psycopg
+
+    return psycopg.connect(
+        dbname="postgres",
+        host=config.get("HOST") or None,
+        port=config.get("PORT") or None,
+        user=config.get("USER") or None,
+        password=config.get("PASSWORD") or None,
+        autocommit=autocommit,
+    )
+
+
 def recreate_database(url: str) -> None:
     """Drop and create the database; refused unless its name says it is a benchmark one."""
     name, config = database_name(url)
@@ -352,17 +366,9 @@ def recreate_database(url: str) -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{name}{suffix}").unlink(missing_ok=True)
         return
-    import psycopg
     from psycopg import sql
 
-    with psycopg.connect(
-        dbname="postgres",
-        host=config.get("HOST") or None,
-        port=config.get("PORT") or None,
-        user=config.get("USER") or None,
-        password=config.get("PASSWORD") or None,
-        autocommit=True,
-    ) as conn:
+    with postgres_admin(config) as conn:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
@@ -375,17 +381,9 @@ def ensure_database(url: str) -> None:
     if config["ENGINE"] == "django.db.backends.sqlite3":
         Path(name).parent.mkdir(parents=True, exist_ok=True)
         return
-    import psycopg
     from psycopg import sql
 
-    with psycopg.connect(
-        dbname="postgres",
-        host=config.get("HOST") or None,
-        port=config.get("PORT") or None,
-        user=config.get("USER") or None,
-        password=config.get("PASSWORD") or None,
-        autocommit=True,
-    ) as conn:
+    with postgres_admin(config) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))

@@ -530,16 +530,10 @@ def machine() -> dict[str, Any]:
 def postgres_version(url: str) -> str:
     try:
         import dj_database_url
-        import psycopg
+        from generate import postgres_admin
 
         config = dj_database_url.parse(url)
-        with psycopg.connect(
-            dbname="postgres",
-            host=config.get("HOST") or None,
-            port=config.get("PORT") or None,
-            user=config.get("USER") or None,
-            password=config.get("PASSWORD") or None,
-        ) as conn:
+        with postgres_admin(dict(config), autocommit=False) as conn:
             row = conn.execute("SHOW server_version").fetchone()
             return str(row[0]) if row else "?"
     except Exception as exc:  # report, do not fail the run on a version query
