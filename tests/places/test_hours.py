@@ -58,3 +58,15 @@ def test_week_table_across_the_daylight_saving_change():
     saturday = dt.datetime(2026, 3, 28, 12, 0, tzinfo=PARIS)
     week = week_table("Mo-Su 09:00-18:00", PARIS, saturday)
     assert all(day.ranges == [(dt.time(9), dt.time(18))] for day in week)
+
+
+def test_public_holidays_follow_the_french_calendar():
+    expression = "Mo-Fr 09:00-18:00; PH off"
+    christmas = dt.datetime(2026, 12, 25, 10, 0, tzinfo=PARIS)  # a Friday
+    christmas_eve = dt.datetime(2026, 12, 24, 10, 0, tzinfo=PARIS)
+    bastille_day = dt.datetime(2026, 7, 14, 10, 0, tzinfo=PARIS)  # a Tuesday
+    assert is_open(expression, PARIS, christmas) is False
+    assert is_open(expression, PARIS, bastille_day) is False
+    assert is_open(expression, PARIS, christmas_eve) is True
+    week = week_table(expression, PARIS, dt.datetime(2026, 12, 21, 8, 0, tzinfo=PARIS))
+    assert [bool(day.ranges) for day in week] == [True, True, True, True, False, False, False]

@@ -25,7 +25,8 @@ def parse(expression: str) -> OpeningHours | None:
     if not expression.strip():
         return None
     try:
-        return OpeningHours(expression)
+        # "PH" (public holidays) follows the French calendar
+        return OpeningHours(expression, country="FR")
     except (ParserError, ValueError, OverflowError):
         return None
 
