@@ -114,6 +114,10 @@ def test_open_now_follows_the_clock(client, make_place):
         {"kind": "spaceport"},
         {"bbox": "1,2,3"},
         {"open_now": "maybe"},
+        {"q": "caf\x00e"},
+        {"network": "\x00"},
+        {"town": "Lille\x00"},
+        {"kind": "fablab\x00"},
     ],
 )
 def test_bad_filters_show_a_message_not_an_error(client, places, params):

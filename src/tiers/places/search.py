@@ -76,7 +76,10 @@ def parse_filters(params: Mapping[str, object]) -> PlaceFilters:
 
     def get(name: str) -> str:
         value = params.get(name)
-        return str(value).strip() if value is not None else ""
+        text = str(value).strip() if value is not None else ""
+        if "\x00" in text:  # no database stores it; PostgreSQL refuses it outright
+            raise FilterError(name, _("This value contains a forbidden character."))
+        return text
 
     def get_list(name: str) -> list[str]:
         getlist = getattr(params, "getlist", None)
