@@ -168,3 +168,14 @@ def test_openapi_enumerations_are_the_right_ones(db) -> None:
     assert enum("MembershipOut", "status") == {"resident", "user", "beneficiary"}
     assert enum("MembershipOut", "state") == {"pending", "active", "declined", "ended"}
     assert "coworking" in set(schemas["PlaceSummary"]["properties"]["kinds"]["items"]["enum"])
+
+
+def test_head_answers_like_get_without_a_body(client, place_a):
+    for path in ["/api/v1/places", f"/api/v1/places/{place_a.slug}", "/api/v1/places.geojson",
+                 "/api/v1/places.csv"]:  # fmt: skip
+        get = client.get(path)
+        head = client.head(path)
+        assert head.status_code == get.status_code == 200, path
+        assert head["Content-Type"] == get["Content-Type"]
+        assert b"".join(head.streaming_content if head.streaming else [head.content]) == b""
+    assert client.head("/api/v1/places/nowhere").status_code == 404

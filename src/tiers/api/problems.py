@@ -138,10 +138,20 @@ def not_found_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpRespo
 
 
 def with_problem_405(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Wrap one of ninja's path views so that a method it does not serve is a problem too."""
+    """Wrap one of ninja's path views so that a method it does not serve is a problem too,
+    and HEAD answers like GET without the body (link checkers and feed readers use it)."""
 
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        head = request.method == "HEAD"
+        if head:
+            request.method = "GET"
         response = view(request, *args, **kwargs)
+        if head:
+            request.method = "HEAD"
+            if response.streaming:
+                response.streaming_content = []  # type: ignore[attr-defined]
+            else:
+                response.content = b""
         if isinstance(response, HttpResponseNotAllowed):
             allowed = response["Allow"]
             return problem(
