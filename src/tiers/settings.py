@@ -8,6 +8,7 @@ local-memory cache, e-mails on the console). Production sets `DEBUG=false`, `SEC
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -90,6 +91,7 @@ INSTALLED_APPS = [
     "tiers.core",
     "tiers.accounts",
     "tiers.places",
+    "tiers.bookings",
     "tiers.api",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -151,6 +153,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": env_int("SQLITE_TIMEOUT", 20),
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    if DATABASES["default"]["NAME"] == ":memory:":
+        # Tests asked for a throwaway database: a file (in the temporary directory, one per
+        # run) rather than shared memory, whose connections fail with "table is locked" at
+        # once instead of waiting, so that concurrency tests use real parallel connections.
+        DATABASES["default"]["TEST"] = {
+            "NAME": str(Path(tempfile.gettempdir()) / f"tiers-test-{os.getpid()}.sqlite3")
+        }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")
