@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from tiers.accounts import services
 from tiers.accounts.models import ApiToken, User
@@ -22,19 +23,29 @@ class Command(BaseCommand):
     def handle(self, *args: Any, email: str, name: str, **options: Any) -> None:
         user = User.objects.filter(email__iexact=email.strip()).first()
         if user is None:
-            raise CommandError(f"No account has the e-mail address {email!r}.")
+            raise CommandError(
+                _("No account has the e-mail address “%(email)s”.") % {"email": email}
+            )
         if not user.is_active:
-            raise CommandError(f"The account {email!r} is deactivated; it cannot use tokens.")
+            raise CommandError(
+                _("The account “%(email)s” is deactivated; it cannot use tokens.")
+                % {"email": email}
+            )
         name = " ".join(name.split())
         if not name:
-            raise CommandError("The token needs a name (--name).")
+            raise CommandError(_("The token needs a name (--name)."))
         max_length = ApiToken._meta.get_field("name").max_length or 80
         if len(name) > max_length:
-            raise CommandError(f"The name is too long ({max_length} characters at most).")
+            raise CommandError(
+                _("The name is too long (%(max)d characters at most).") % {"max": max_length}
+            )
         _token, raw = services.token_create(user=user, name=name)
         # The token alone on stdout, so that scripts can capture it; the rest on stderr.
         self.stdout.write(raw)
         self.stderr.write(
-            f"Token “{name}” created for {user.email}. It is shown only this once; "
-            "send it as `Authorization: Bearer <token>`."
+            _(
+                "Token “%(name)s” created for %(email)s. It is shown only this once; "
+                "send it as `Authorization: Bearer <token>`."
+            )
+            % {"name": name, "email": user.email}
         )
