@@ -4,6 +4,8 @@ tiers serve [PORT]        migrate, load the demo the first time, serve (developm
 tiers demo                (re)create the demo network
 tiers import-places FILE  import places (census CSV, médiation numérique CSV, GeoJSON)
 tiers create-token EMAIL  print a new API token for an account
+tiers run-periodic        send what is due (booking reminders); --loop SECONDS to repeat
+tiers db-worker           run queued background jobs (with TASKS_BACKEND=database)
 tiers <anything else>     any manage.py command (migrate, createsuperuser, check...)
 """
 

@@ -100,6 +100,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -153,13 +155,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": env_int("SQLITE_TIMEOUT", 20),
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    if DATABASES["default"]["NAME"] == ":memory:":
-        # Tests asked for a throwaway database: a file (in the temporary directory, one per
-        # run) rather than shared memory, whose connections fail with "table is locked" at
-        # once instead of waiting, so that concurrency tests use real parallel connections.
-        DATABASES["default"]["TEST"] = {
-            "NAME": str(Path(tempfile.gettempdir()) / f"tiers-test-{os.getpid()}.sqlite3")
-        }
+    # The tests' throwaway database: a file (in the temporary directory, one per run) rather
+    # than shared memory, whose connections fail with "table is locked" at once instead of
+    # waiting, so that concurrency tests use real parallel connections.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"tiers-test-{os.getpid()}.sqlite3")
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")
@@ -171,6 +172,22 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# Background jobs (e-mails). "immediate": run right after the transaction commits, in the
+# request (one machine, zero set-up); "database": queued in the database and run by
+# `tiers db_worker` processes. Periodic jobs (reminders) run with `tiers run-periodic`.
+TASKS_BACKEND = env("TASKS_BACKEND", "immediate")
+if TASKS_BACKEND not in {"immediate", "database"}:
+    raise ImproperlyConfigured("TASKS_BACKEND must be immediate or database")
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend"
+        if TASKS_BACKEND == "database"
+        else "django_tasks.backends.immediate.ImmediateBackend"
+    }
+}
+# How long before a booking starts its reminder is sent.
+BOOKING_REMINDER_HOURS = env_int("BOOKING_REMINDER_HOURS", 24)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
@@ -254,7 +271,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # each job start and end: only failures are worth a line
+        "django_tasks": {"level": "WARNING"},
+    },
 }
 
 NINJA_PAGINATION_PER_PAGE = 50

@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("langue/", set_language, name="set_language"),
     path("compte/", include("tiers.accounts.urls")),
+    path("", include("tiers.bookings.urls")),
     path("", include("tiers.places.urls")),
 ]
 

@@ -169,7 +169,7 @@ def test_the_verification_email_is_written_in_the_person_language(make_user, set
         seen.append((template_name, translation.get_language()))
         return render_to_string(template_name, *args, **kwargs)
 
-    with mock.patch("tiers.accounts.services.render_to_string", side_effect=spy):
+    with mock.patch("tiers.core.mail.render_to_string", side_effect=spy):
         services._send_email(to=person.email, template="verify", context={}, language="en")
     assert seen == [
         ("accounts/email/verify_subject.txt", "en"),
@@ -288,7 +288,7 @@ def test_resend_needs_a_post_and_a_person(client, make_user):
 
 
 def test_a_mail_server_failure_is_not_an_error_page(client, db, django_capture_on_commit_callbacks):
-    with mock.patch("tiers.accounts.services.send_mail", side_effect=OSError("refused")):
+    with mock.patch("tiers.core.mail.EmailMessage.send", side_effect=OSError("refused")):
         response = _signup(client, django_capture_on_commit_callbacks)
     assert response.status_code == 302
     assert User.objects.exists()

@@ -14,13 +14,14 @@ from playwright.sync_api import BrowserContext, Page
 
 from tests.e2e.helpers import run_axe
 from tiers.accounts.models import User
+from tiers.bookings import demo as bookings_demo
 from tiers.places import demo
 
 pytestmark = pytest.mark.e2e
 
 # Uploads, static files, the admin site (its own pages) and the test tile server.
 SKIPPED_PREFIXES = ("/media/", "/static/", "/admin/", "/e2e-tiles/")
-MAX_PAGES = 60
+MAX_PAGES = 100
 
 
 def crawl(page: Page, origin: str, start: str = "/") -> list[str]:
@@ -60,6 +61,7 @@ def crawl(page: Page, origin: str, start: str = "/") -> list[str]:
 @pytest.fixture
 def demo_network(transactional_db) -> None:
     demo.create()
+    bookings_demo.create()
 
 
 def test_a_visitor_can_reach_every_public_page_and_each_is_accessible(
@@ -84,5 +86,24 @@ def test_a_manager_can_reach_every_page_of_theirs_and_each_is_accessible(
     page = context.new_page()
     visited = crawl(page, live_server.url, "/lieux/quai-des-possibles/")
     for path in ["/lieux/quai-des-possibles/modifier/", "/lieux/quai-des-possibles/membres/",
-                 "/lieux/quai-des-possibles/photos/", "/compte/profil/"]:  # fmt: skip
+                 "/lieux/quai-des-possibles/photos/", "/compte/profil/",
+                 "/lieux/quai-des-possibles/gestion/reservations/",
+                 "/lieux/quai-des-possibles/gestion/ressources/",
+                 "/lieux/quai-des-possibles/gestion/credits/",
+                 "/lieux/quai-des-possibles/gestion/occupation/"]:  # fmt: skip
         assert path in visited, path
+
+
+def test_a_member_can_reach_every_page_of_their_bookings_and_each_is_accessible(
+    demo_network,
+    new_context: Callable[..., BrowserContext],
+    log_in: Callable[[BrowserContext, User], None],
+    live_server,
+) -> None:
+    context = new_context(locale="fr-FR")
+    log_in(context, User.objects.get(email=demo.email_of("jeanne")))
+    page = context.new_page()
+    visited = crawl(page, live_server.url, "/reservations/")
+    assert "/reservations/calendrier/" in visited
+    assert any(p.startswith("/lieux/quai-des-possibles/reservations/") for p in visited)
+    assert len([p for p in visited if p.startswith("/reservations/") and p[14:-1].isdigit()]) >= 3

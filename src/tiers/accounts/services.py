@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import smtplib
 import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -23,11 +22,9 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.core import signing
 from django.core.files import File
-from django.core.mail import send_mail
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
@@ -36,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tiers.accounts.models import ApiToken, User
 from tiers.core.errors import DomainError
+from tiers.core.mail import send_templated
 
 logger = logging.getLogger(__name__)
 
@@ -53,20 +51,7 @@ class VerificationError(AccountError):
 
 
 def _send_email(*, to: str, template: str, context: dict[str, Any], language: str) -> None:
-    """Render `accounts/email/<template>_subject.txt` and `_body.txt` in `language` and send.
-
-    Called on commit: a failing mail server is logged (without the address) and does not turn
-    the page into an error; the person can ask for the e-mail again."""
-    context = {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL, **context}
-    with translation.override(language):
-        subject = " ".join(
-            render_to_string(f"accounts/email/{template}_subject.txt", context).split()
-        )
-        body = render_to_string(f"accounts/email/{template}_body.txt", context)
-    try:
-        send_mail(subject, body, None, [to])
-    except (smtplib.SMTPException, OSError):
-        logger.exception("the %s e-mail could not be sent", template)
+    send_templated(to=to, template=f"accounts/email/{template}", context=context, language=language)
 
 
 # Sign-up and e-mail verification -----------------------------------------------------------------

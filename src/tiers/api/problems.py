@@ -62,8 +62,10 @@ def problem(
     code: str = "",
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    """A problem details response. `code` becomes the stable `type` URI."""
+    """A problem details response. `code` becomes the stable `type` URI; `extra` adds
+    members of the problem type (RFC 9457 §3.2), e.g. a domain rule's `code`."""
     code = code or STATUS_CODES.get(status, "error")
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + code,
@@ -73,6 +75,8 @@ def problem(
     }
     if errors:
         body["errors"] = [{k: str(v) for k, v in error.items()} for error in errors]
+    for name, value in (extra or {}).items():
+        body.setdefault(name, value)
     response = HttpResponse(
         json.dumps(body, ensure_ascii=False), status=status, content_type=CONTENT_TYPE
     )
@@ -218,7 +222,14 @@ def install_problem_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(DomainError)
     def domain(request: HttpRequest, exc: DomainError) -> HttpResponse:
-        return problem(exc.status, _("The action was refused."), str(exc.message), code=exc.code)
+        # `code` is also a member of its own, so that clients need not parse `type`.
+        return problem(
+            exc.status,
+            _("The action was refused."),
+            str(exc.message),
+            code=exc.code,
+            extra={"code": exc.code},
+        )
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:

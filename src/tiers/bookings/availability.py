@@ -31,7 +31,7 @@ class FreeBusy:
     open: list[Interval] = field(default_factory=list)
 
 
-def _aware(local: dt.datetime, tz: ZoneInfo) -> dt.datetime:
+def aware(local: dt.datetime, tz: ZoneInfo) -> dt.datetime:
     # A wall-clock time that does not exist (the hour skipped in spring) maps forward, one
     # that happens twice (autumn) means its first occurrence: fold=0 does both.
     return local.replace(tzinfo=tz).astimezone(dt.UTC)
@@ -89,7 +89,7 @@ def opening_intervals(resource: Resource, start: dt.datetime, end: dt.datetime) 
     for begin, finish, state, _comment in raw:
         if state != State.OPEN:
             continue
-        a, b = max(_aware(begin, tz), start), min(_aware(finish, tz), end)
+        a, b = max(aware(begin, tz), start), min(aware(finish, tz), end)
         if a < b:
             result.append((a, b))
     return merge(result)

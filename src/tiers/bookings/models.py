@@ -152,9 +152,24 @@ class Resource(models.Model):
         validators=[MinValueValidator(1)], help_text=_("Empty: no limit."),
     )  # fmt: skip
     required_qualification = models.ForeignKey(
-        Qualification, on_delete=models.PROTECT, null=True, blank=True, related_name="resources",
+        Qualification, on_delete=models.RESTRICT, null=True, blank=True, related_name="resources",
         verbose_name=_("required qualification"),
     )  # fmt: skip
+    credit_plan = models.ForeignKey(
+        "CreditPlan", on_delete=models.SET_NULL, null=True, blank=True, related_name="resources",
+        verbose_name=_("time credits"),
+        help_text=_("Bookings of this resource draw on these hour allowances."),
+    )  # fmt: skip
+    photo = models.ImageField(_("photo"), upload_to="resources/", blank=True)
+    photo_alt = models.CharField(
+        _("photo description"), max_length=300, blank=True,
+        help_text=_("What the photo shows, for people who cannot see it."),
+    )  # fmt: skip
+    is_active = models.BooleanField(
+        _("can be booked"),
+        default=True,
+        help_text=_("Untick to hide it without losing its history."),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
     class Meta:
@@ -221,6 +236,15 @@ class Booking(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
         DECLINED = "declined", _("Declined")
 
+    class Kind(models.TextChoices):
+        BOOKING = "booking", _("Booking")
+        BLOCK = "block", _("Blocked by a manager")
+
+    class Attendance(models.TextChoices):
+        UNKNOWN = "", _("Not marked")
+        PRESENT = "present", _("Came")
+        NO_SHOW = "no_show", _("Did not come")
+
     ACTIVE = (Status.PENDING, Status.CONFIRMED)
 
     resource = models.ForeignKey(
@@ -236,6 +260,25 @@ class Booking(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.CONFIRMED
     )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.BOOKING)
+    note = models.CharField(
+        _("note"), max_length=500, blank=True,
+        help_text=_("What it is for (shown to the place's managers), or why a range is blocked."),
+    )  # fmt: skip
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("booked by"),
+    )  # fmt: skip
+    series = models.ForeignKey(
+        "BookingSeries", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="bookings", verbose_name=_("series"),
+    )  # fmt: skip
+    attendance = models.CharField(
+        _("attendance"), max_length=10, choices=Attendance.choices, blank=True, default=""
+    )
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(_("reminder sent"), null=True, blank=True)
+    decision_reason = models.CharField(_("reason given"), max_length=500, blank=True)
     # Copied from the resource (capacity == 1) so that PostgreSQL's exclusion constraint,
     # which cannot look at another table, knows which bookings must never overlap.
     exclusive = models.BooleanField(_("exclusive"), default=True, editable=False)
@@ -252,6 +295,7 @@ class Booking(models.Model):
         indexes = [
             models.Index(fields=["resource", "start", "end"], name="booking_resource_range"),
             models.Index(fields=["user", "start"], name="booking_user_start"),
+            models.Index(fields=["status", "reminder_sent_at", "start"], name="booking_reminder"),
         ]
 
     def __str__(self) -> str:
@@ -268,7 +312,13 @@ class BookingLog(models.Model):
     class Action(models.TextChoices):
         CREATED = "created", _("Booked")
         REQUESTED = "requested", _("Asked for approval")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
         CANCELLED = "cancelled", _("Cancelled")
+        BLOCKED = "blocked", _("Blocked")
+        PRESENT = "present", _("Marked as came")
+        NO_SHOW = "no_show", _("Marked as did not come")
+        ATTENDANCE_CLEARED = "attendance_cleared", _("Attendance cleared")
 
     booking = models.ForeignKey(
         Booking, on_delete=models.CASCADE, related_name="log", verbose_name=_("booking")
@@ -278,6 +328,7 @@ class BookingLog(models.Model):
         related_name="+", verbose_name=_("by"),
     )  # fmt: skip
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
     at = models.DateTimeField(_("at"), default=timezone.now, editable=False)
 
     class Meta:
@@ -292,3 +343,147 @@ class BookingLog(models.Model):
         if self.pk is not None:
             raise ValueError("The booking history is append-only.")
         super().save(*args, **kwargs)
+
+
+class BookingSeries(models.Model):
+    """A weekly recurring booking: the same time every `interval_weeks` weeks, `count` times.
+    Its occurrences are ordinary bookings (each one taken under the same rules and lock)."""
+
+    resource = models.ForeignKey(
+        Resource, on_delete=models.CASCADE, related_name="series", verbose_name=_("resource")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="booking_series",
+        verbose_name=_("person"),
+    )  # fmt: skip
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("created by"),
+    )  # fmt: skip
+    first_start = models.DateTimeField(_("first start"))
+    first_end = models.DateTimeField(_("first end"))
+    interval_weeks = models.PositiveSmallIntegerField(
+        _("every (weeks)"), default=1, validators=[MinValueValidator(1), MaxValueValidator(4)]
+    )
+    count = models.PositiveSmallIntegerField(
+        _("occurrences"), validators=[MinValueValidator(1), MaxValueValidator(52)]
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("recurring booking")
+        verbose_name_plural = _("recurring bookings")
+
+    def __str__(self) -> str:
+        return f"{self.resource} ({self.count})"
+
+
+class CreditPlan(models.Model):
+    """An hour allowance of a place (e.g. "meeting rooms: residents 40 h a month"). The
+    resources that point to it draw on it; each membership status gets its monthly hours."""
+
+    place = models.ForeignKey(
+        Place, on_delete=models.CASCADE, related_name="credit_plans", verbose_name=_("place")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    monthly_hours = models.JSONField(
+        _("hours per month by status"), default=dict, blank=True,
+        help_text=_("For example {\"resident\": 40, \"user\": 4}. A status left out gets none."),
+    )  # fmt: skip
+    allow_negative = models.BooleanField(
+        _("bookings may go beyond the balance"), default=False,
+        help_text=_("The balance then goes below zero, to be settled with the place."),
+    )  # fmt: skip
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("time credits")
+        verbose_name_plural = _("time credits")
+        constraints = [
+            models.UniqueConstraint(fields=["place", "name"], name="creditplan_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def hours_for(self, status: str) -> int:
+        try:
+            return max(0, int(self.monthly_hours.get(status, 0)))
+        except (TypeError, ValueError, AttributeError):
+            return 0
+
+
+class CreditEntry(models.Model):
+    """Append-only ledger of time credits, in minutes (positive: credit, negative: debit).
+
+    A month's allowance is credited to that month (`month` set) and does not carry over;
+    hours granted by hand have no month and stay until used. A booking in a month draws on
+    that month's allowance first, then on the granted hours."""
+
+    class Kind(models.TextChoices):
+        ALLOWANCE = "allowance", _("Monthly allowance")
+        GRANT = "grant", _("Granted by a manager")
+        DEBIT = "debit", _("Booking")
+        REFUND = "refund", _("Cancelled booking")
+
+    plan = models.ForeignKey(
+        CreditPlan, on_delete=models.CASCADE, related_name="entries", verbose_name=_("time credits")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="credit_entries",
+        verbose_name=_("person"),
+    )  # fmt: skip
+    month = models.DateField(_("month"), null=True, blank=True)
+    minutes = models.IntegerField(_("minutes"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    booking = models.ForeignKey(
+        Booking, on_delete=models.SET_NULL, null=True, blank=True, related_name="credit_entries",
+        verbose_name=_("booking"),
+    )  # fmt: skip
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("by"),
+    )  # fmt: skip
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("time credit movement")
+        verbose_name_plural = _("time credit movements")
+        indexes = [models.Index(fields=["plan", "user", "month"], name="credit_plan_user_month")]
+        constraints = [
+            # one allowance per person, plan and month, even when two bookings race for it
+            models.UniqueConstraint(
+                fields=["plan", "user", "month"], condition=Q(kind="allowance"),
+                name="credit_one_allowance_per_month",
+            ),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.minutes:+d} min"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise ValueError("The time credit ledger is append-only.")
+        super().save(*args, **kwargs)
+
+
+class CalendarFeed(models.Model):
+    """A person's private calendar address (their bookings as iCalendar). The token is the
+    only secret of the address; resetting it makes the old address stop working."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed",
+        verbose_name=_("person"),
+    )  # fmt: skip
+    token = models.CharField(_("token"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("private calendar address")
+        verbose_name_plural = _("private calendar addresses")
+
+    def __str__(self) -> str:
+        return str(self.user_id)

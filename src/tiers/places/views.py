@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tiers.core.errors import DomainError
-from tiers.places import permissions, services
+from tiers.places import permissions, sections, services
 from tiers.places.forms import (
     JoinForm,
     MembershipChangeForm,
@@ -87,6 +87,8 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             "can_edit": can_edit,
             "can_manage": can_manage,
             "pending_count": pending,
+            "sections": sections.render_sections(request, place),
+            "manager_links": sections.manager_links(request, place),
             "join_form": JoinForm() if own is None else None,
             "week": _week(place),
             "next_change": change,

@@ -1,18 +1,24 @@
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from django.test.utils import override_settings
 
+from tiers.bookings import demo as bookings_demo
 from tiers.places import demo as places_demo
 
 
 class Command(BaseCommand):
-    help = "(Re)create the demo network: fictional places, people and networks."
+    help = "(Re)create the demo network: fictional places, people, networks and bookings."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        counts = places_demo.create()
+        # the demo people's addresses do not exist: no confirmation e-mails for demo bookings
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            counts = places_demo.create()
+            counts.update(bookings_demo.create())
         self.stdout.write(
             self.style.SUCCESS(
-                "Demo network ready: {places} places, {people} people, {networks} networks. "
+                "Demo network ready: {places} places, {people} people, {networks} networks, "
+                "{resources} bookable resources, {bookings} bookings. "
                 "Accounts: <name>@{domain}, password “{password}”.".format(
                     **counts, domain=places_demo.DEMO_DOMAIN, password=places_demo.DEMO_PASSWORD
                 )

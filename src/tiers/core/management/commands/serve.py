@@ -1,3 +1,4 @@
+import threading
 from typing import Any
 
 from django.core.management import call_command
@@ -18,4 +19,9 @@ class Command(BaseCommand):
         if not options["no_demo"] and not Place.objects.exists():
             self.stdout.write("Loading the demo network (first run)…")
             call_command("demo")
+        # reminders and other periodic jobs, every minute, beside the server
+        threading.Thread(
+            target=call_command, args=("run_periodic",), kwargs={"loop": 60, "verbosity": 0},
+            daemon=True, name="periodic",
+        ).start()  # fmt: skip
         call_command("runserver", options["addrport"], use_reloader=False)
