@@ -263,6 +263,54 @@ def test_availability_window_of_62_days_is_fine(api_as, room):
     assert avail(api_as(None), room, iso(1, 0), iso(2, 0, month=5)).status_code == 200
 
 
+def test_availability_of_the_whole_place_for_a_day(
+    api_as, member_a, concierge_a, desk, room, pool, django_assert_max_num_queries
+):
+    book(concierge_a, pool, hour=10, hours=2, units=3)
+    book(concierge_a, desk, hour=14, hours=1)
+    api = api_as(member_a)
+    # the caller (token: read, touched), the place, the membership, the resources, their
+    # bookings, the closures: the same whatever the number of resources
+    with django_assert_max_num_queries(7):
+        response = api.get(
+            "/api/v1/places/le-quai/availability", {"start": iso(24, 0), "end": iso(25, 0)}
+        )
+    assert response.status_code == 200, response.content
+    data = response.json()
+    assert (data["place"], data["start"], data["end"]) == (
+        "le-quai", "2026-03-24T00:00:00+01:00", "2026-03-25T00:00:00+01:00",
+    )  # fmt: skip
+    by_name = {r["name"]: r for r in data["resources"]}
+    assert sorted(by_name) == ["Desk 1", "Open space", "Salle Jardin"]
+    assert by_name["Open space"]["busy"] == [
+        {"start": "2026-03-24T10:00:00+01:00", "end": "2026-03-24T12:00:00+01:00", "units": 3}
+    ]
+    assert by_name["Desk 1"]["busy"][0]["start"] == "2026-03-24T14:00:00+01:00"
+    assert by_name["Salle Jardin"]["busy"] == []
+    assert by_name["Salle Jardin"]["open"] == [
+        {"start": "2026-03-24T09:00:00+01:00", "end": "2026-03-24T18:00:00+01:00"}
+    ]
+
+
+def test_availability_of_the_place_hides_members_only_resources(api_as, desk, room):
+    data = api_as(None).get("/api/v1/places/le-quai/availability").json()
+    assert [r["name"] for r in data["resources"]] == ["Salle Jardin"]
+    assert data["start"] == "2026-03-23T00:00:00+01:00"  # today, one day by default
+    assert data["end"] == "2026-03-24T00:00:00+01:00"
+
+
+@pytest.mark.parametrize(
+    ("params", "status"),
+    [
+        ({"start": "2026-03-24T00:00:00", "end": "2026-03-25T00:00:00+01:00"}, 422),
+        ({"start": "2026-03-01T00:00:00+01:00", "end": "2026-03-09T00:00:00+01:00"}, 422),
+    ],
+)
+def test_availability_of_the_place_bad_windows(api_as, room, params, status):
+    assert api_as(None).get("/api/v1/places/le-quai/availability", params).status_code == status
+    assert api_as(None).get("/api/v1/places/nowhere/availability").status_code == 404
+
+
 def test_head_on_availability(client, room):
     url = f"/api/v1/resources/{room.pk}/availability"
     head = client.head(url)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -38,7 +39,7 @@ from tiers.api.schemas import (
     page_bounds,
     page_links,
 )
-from tiers.bookings import availability, services
+from tiers.bookings import availability, calendar, services
 from tiers.bookings.errors import BookingError
 from tiers.bookings.models import Booking, Resource
 from tiers.bookings.permissions import (
@@ -58,6 +59,7 @@ router = Router(tags=["bookings"])
 MIN_WHEN = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 MAX_WHEN = dt.datetime(3000, 1, 1, tzinfo=dt.UTC)
 MAX_WINDOW_DAYS = 62
+MAX_PLACE_WINDOW_DAYS = 7
 DEFAULT_WINDOW_DAYS = 7
 
 
@@ -265,6 +267,21 @@ class AvailabilityOut(Schema):
     capacity: int
     open: list[Interval] = Field(description="Bookable: opening hours minus closures.")
     busy: list[BusyOut] = Field(description="Taken (bookings and blocks), with the units used.")
+
+
+class ResourceAvailabilityOut(Schema):
+    resource: int
+    name: str
+    capacity: int
+    open: list[Interval] = Field(description="Bookable: opening hours minus closures.")
+    busy: list[BusyOut] = Field(description="Taken (bookings and blocks), with the units used.")
+
+
+class PlaceAvailabilityOut(Schema):
+    place: str = Field(description="Slug of the place.")
+    start: dt.datetime
+    end: dt.datetime
+    resources: list[ResourceAvailabilityOut]
 
 
 class AvailabilityParams(Schema):
@@ -625,7 +642,25 @@ def get_availability(
     request: HttpRequest, resource_id: int, window: Query[AvailabilityParams]
 ) -> Any:
     resource = _visible_resource(_reader(request), resource_id)
-    tz = resource.tz
+    start, end = _window(window, resource.tz, DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS)
+    try:
+        free_busy = availability.free_busy(resource, start, end)
+    except ValueError:
+        # Hours that cannot be computed: nothing can be booked (the services refuse too).
+        free_busy = calendar.free_busy_many([resource], start, end)[resource.pk]
+    return {
+        "resource": resource.pk,
+        "start": _local(start, resource),
+        "end": _local(end, resource),
+        **_free_busy_out(free_busy, resource),
+    }
+
+
+def _window(
+    window: AvailabilityParams, tz: ZoneInfo, default_days: int, max_days: int
+) -> tuple[dt.datetime, dt.datetime]:
+    """The asked window in UTC: from today at midnight on the place's clock, `default_days`
+    days long (on that clock: a daylight-saving change makes one day 23 or 25 hours)."""
     if window.start is not None:
         start = window.start.astimezone(dt.UTC)
     else:
@@ -633,43 +668,64 @@ def get_availability(
         start = dt.datetime.combine(today, dt.time(), tzinfo=tz).astimezone(dt.UTC)
     if window.end is not None:
         end = window.end.astimezone(dt.UTC)
-    else:  # 7 days on the place's clock (a daylight-saving change makes one 23 or 25 hours)
-        last = start.astimezone(tz).date() + dt.timedelta(days=DEFAULT_WINDOW_DAYS)
+    else:
+        last = start.astimezone(tz).date() + dt.timedelta(days=default_days)
         end = dt.datetime.combine(last, dt.time(), tzinfo=tz).astimezone(dt.UTC)
     _check_order(start, end, "query")
-    if end - start > dt.timedelta(days=MAX_WINDOW_DAYS):
+    if end - start > dt.timedelta(days=max_days):
         raise ValidationError(
             [
                 {
                     "loc": ("query", "end"),
-                    "msg": _("The window is at most %(days)s days long.")
-                    % {"days": MAX_WINDOW_DAYS},
+                    "msg": _("The window is at most %(days)s days long.") % {"days": max_days},
                     "type": "too_long",
                 }
             ]
         )
-    try:
-        free_busy = availability.free_busy(resource, start, end)
-        opened = free_busy.open
-    except ValueError:
-        # Hours that cannot be computed: nothing can be booked (the services refuse too).
-        free_busy = availability.FreeBusy(capacity=resource.capacity)
-        rows = Booking.objects.filter(
-            resource=resource, status__in=Booking.ACTIVE, start__lt=end, end__gt=start
-        ).values_list("start", "end", "units")
-        free_busy.busy = availability.units_profile(
-            [(max(s, start), min(e, end), u) for s, e, u in rows]
-        )
-        opened = []
+    return start, end
+
+
+def _free_busy_out(free_busy: availability.FreeBusy, resource: Resource) -> dict[str, Any]:
     return {
-        "resource": resource.pk,
-        "start": _local(start, resource),
-        "end": _local(end, resource),
         "capacity": free_busy.capacity,
-        "open": [{"start": _local(a, resource), "end": _local(b, resource)} for a, b in opened],
+        "open": [
+            {"start": _local(a, resource), "end": _local(b, resource)} for a, b in free_busy.open
+        ],
         "busy": [
             {"start": _local(b.start, resource), "end": _local(b.end, resource), "units": b.units}
             for b in free_busy.busy
+        ],
+    }
+
+
+@router.get(
+    "/places/{slug}/availability",
+    response={200: PlaceAvailabilityOut, **READ},
+    url_name="place_availability",
+    summary="Free/busy time of all the resources of a place",
+    description=(
+        "Every resource of the place the caller may see, as in the availability of one "
+        f"resource, within [`start`, `end`) (default: today; at most {MAX_PLACE_WINDOW_DAYS} "
+        "days): which desk is free now, this afternoon, tomorrow."
+    ),
+)
+def get_place_availability(
+    request: HttpRequest, slug: str, window: Query[AvailabilityParams]
+) -> Any:
+    place = get_object_or_404(Place, slug=slug)
+    start, end = _window(window, place.tz, 1, MAX_PLACE_WINDOW_DAYS)
+    resources = list(visible_resources(_reader(request), place).order_by("name", "pk"))
+    for resource in resources:
+        resource.place = place  # its time zone, without a query each
+    windows = calendar.free_busy_many(resources, start, end)
+    tz = place.tz
+    return {
+        "place": place.slug,
+        "start": start.astimezone(tz),
+        "end": end.astimezone(tz),
+        "resources": [
+            {"resource": r.pk, "name": r.name, **_free_busy_out(windows[r.pk], r)}
+            for r in resources
         ],
     }
 

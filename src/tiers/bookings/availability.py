@@ -134,9 +134,11 @@ def free_busy(resource: Resource, start: dt.datetime, end: dt.datetime) -> FreeB
     One query bounded by the window (index on resource, start, end): the cost grows with
     the bookings in the window, not with the resource's whole history."""
     start, end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
-    rows = Booking.objects.filter(
-        resource=resource, status__in=Booking.ACTIVE, start__lt=end, end__gt=start
-    ).values_list("start", "end", "units")
+    rows = (
+        Booking.objects.overlapping(start, end)
+        .filter(resource=resource, status__in=Booking.ACTIVE)
+        .values_list("start", "end", "units")
+    )
     clipped = [(max(s, start), min(e, end), units) for s, e, units in rows]
     return FreeBusy(
         capacity=resource.capacity,

@@ -193,9 +193,9 @@ def resource_calendar(resource: Resource, *, moment: dt.datetime) -> bytes:
     place = resource.place
     start, end = resource_window(moment)
     rows = list(
-        Booking.objects.filter(
-            resource=resource, status__in=Booking.ACTIVE, start__lt=end, end__gt=start
-        ).values_list("start", "end", "units", "created_at")
+        Booking.objects.overlapping(start, end)
+        .filter(resource=resource, status__in=Booking.ACTIVE)
+        .values_list("start", "end", "units", "created_at")
     )
     closures = list(
         Closure.objects.filter(

@@ -21,6 +21,7 @@ from tiers.accounts.models import User
 from tiers.bookings import availability, credits, notifications
 from tiers.bookings.errors import BookingError
 from tiers.bookings.models import (
+    MAX_BOOKING_SPAN,
     PUBLIC,
     Booking,
     BookingLog,
@@ -59,6 +60,12 @@ def _check_range(
         raise _error("invalid_range", _("These dates are out of range.")) from exc
     if end <= start:
         raise _error("invalid_range", _("The end must be after the start."))
+    if end - start > MAX_BOOKING_SPAN:
+        raise _error(
+            "invalid_range",
+            _("A booking or a block lasts at most %(days)s days; close the resource instead.")
+            % {"days": MAX_BOOKING_SPAN.days},
+        )
     if not 1 <= units <= resource.capacity:
         raise _error(
             "invalid_range",
@@ -174,7 +181,7 @@ def _check_limits(
         )
         week_start, week_end = monday, monday + dt.timedelta(days=7)
         booked = 0.0
-        for s, e in mine.filter(start__lt=week_end, end__gt=week_start).values_list("start", "end"):
+        for s, e in mine.overlapping(week_start, week_end).values_list("start", "end"):
             booked += (min(e, week_end) - max(s, week_start)) / dt.timedelta(hours=1)
         booked += (min(end, week_end) - start) / dt.timedelta(hours=1)
         if booked > resource.weekly_hours_limit:
@@ -190,12 +197,9 @@ def _check_capacity(resource: Resource, start: dt.datetime, end: dt.datetime, un
     booking being followed by the resource's buffer, plus ours, fit the capacity."""
     buffer = dt.timedelta(minutes=resource.buffer_minutes)
     overlapping = list(
-        Booking.objects.filter(
-            resource=resource,
-            status__in=Booking.ACTIVE,
-            start__lt=end + buffer,
-            end__gt=start - buffer,
-        ).values_list("start", "end", "units")
+        Booking.objects.overlapping(start - buffer, end + buffer)
+        .filter(resource=resource, status__in=Booking.ACTIVE)
+        .values_list("start", "end", "units")
     )
     taken = _error("taken", _("This time is already booked."))
     if resource.is_exclusive:
@@ -540,9 +544,11 @@ def block_create(
     try:
         with transaction.atomic():
             locked = Resource.objects.select_for_update(of=("self",)).get(pk=resource.pk)
-            overlapping = Booking.objects.filter(
-                resource=locked, status__in=Booking.ACTIVE, start__lt=end, end__gt=start
-            ).count()
+            overlapping = (
+                Booking.objects.overlapping(start, end)
+                .filter(resource=locked, status__in=Booking.ACTIVE)
+                .count()
+            )
             if overlapping:
                 raise _error(
                     "taken",

@@ -411,7 +411,8 @@ def occupancy(*, place: Place, period: Period, resources: Sequence[Resource]) ->
             resource_closed.setdefault(resource_id, []).append(piece)
 
     booking_rows = (
-        Booking.objects.filter(resource_id__in=ids, start__lt=end, end__gt=start)
+        Booking.objects.overlapping(start, end)
+        .filter(resource_id__in=ids)
         .filter(
             Q(
                 kind=Booking.Kind.BOOKING,

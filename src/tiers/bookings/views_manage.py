@@ -359,7 +359,7 @@ def day(request: HttpRequest, slug: str) -> HttpResponse:
     start = dt.datetime.combine(chosen, dt.time(), tzinfo=tz)
     end = dt.datetime.combine(chosen + dt.timedelta(days=1), dt.time(), tzinfo=tz)
     show_all = request.GET.get("tous") == "1"
-    rows = Booking.objects.filter(resource__place=place, start__lt=end, end__gt=start)
+    rows = Booking.objects.overlapping(start, end).filter(resource__place=place)
     if not show_all:
         rows = rows.filter(status__in=Booking.ACTIVE)
     bookings = list(
