@@ -11,6 +11,7 @@ Datetimes are ISO 8601 strings with their offset, in and out; a time without one
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
@@ -648,12 +649,36 @@ def get_availability(
     except ValueError:
         # Hours that cannot be computed: nothing can be booked (the services refuse too).
         free_busy = calendar.free_busy_many([resource], start, end)[resource.pk]
-    return {
-        "resource": resource.pk,
-        "start": _local(start, resource),
-        "end": _local(end, resource),
-        **_free_busy_out(free_busy, resource),
-    }
+    text = _Timestamps(resource.tz)
+    return _json(
+        {
+            "resource": resource.pk,
+            "start": text(start),
+            "end": text(end),
+            **_free_busy_out(free_busy, text),
+        }
+    )
+
+
+class _Timestamps:
+    """ISO 8601 on the place's clock, each distinct instant formatted once (the resources of
+    a place share their opening hours, hence most of their boundaries)."""
+
+    def __init__(self, tz: ZoneInfo) -> None:
+        self.tz = tz
+        self.seen: dict[dt.datetime, str] = {}
+
+    def __call__(self, moment: dt.datetime) -> str:
+        text = self.seen.get(moment)
+        if text is None:
+            text = self.seen[moment] = moment.astimezone(self.tz).isoformat()
+        return text
+
+
+def _json(data: dict[str, Any]) -> HttpResponse:
+    """Free/busy answers are large lists of plain values already in their final form: written
+    out directly rather than validated again against their schema (documented all the same)."""
+    return HttpResponse(json.dumps(data, separators=(",", ":")), content_type="application/json")
 
 
 def _window(
@@ -685,15 +710,12 @@ def _window(
     return start, end
 
 
-def _free_busy_out(free_busy: availability.FreeBusy, resource: Resource) -> dict[str, Any]:
+def _free_busy_out(free_busy: availability.FreeBusy, text: _Timestamps) -> dict[str, Any]:
     return {
         "capacity": free_busy.capacity,
-        "open": [
-            {"start": _local(a, resource), "end": _local(b, resource)} for a, b in free_busy.open
-        ],
+        "open": [{"start": text(a), "end": text(b)} for a, b in free_busy.open],
         "busy": [
-            {"start": _local(b.start, resource), "end": _local(b.end, resource), "units": b.units}
-            for b in free_busy.busy
+            {"start": text(b.start), "end": text(b.end), "units": b.units} for b in free_busy.busy
         ],
     }
 
@@ -714,20 +736,26 @@ def get_place_availability(
 ) -> Any:
     place = get_object_or_404(Place, slug=slug)
     start, end = _window(window, place.tz, 1, MAX_PLACE_WINDOW_DAYS)
-    resources = list(visible_resources(_reader(request), place).order_by("name", "pk"))
+    resources = list(
+        visible_resources(_reader(request), place)
+        .only("id", "place_id", "name", "capacity", "opening_hours")
+        .order_by("name", "pk")
+    )
     for resource in resources:
         resource.place = place  # its time zone, without a query each
     windows = calendar.free_busy_many(resources, start, end)
-    tz = place.tz
-    return {
-        "place": place.slug,
-        "start": start.astimezone(tz),
-        "end": end.astimezone(tz),
-        "resources": [
-            {"resource": r.pk, "name": r.name, **_free_busy_out(windows[r.pk], r)}
-            for r in resources
-        ],
-    }
+    text = _Timestamps(place.tz)
+    return _json(
+        {
+            "place": place.slug,
+            "start": text(start),
+            "end": text(end),
+            "resources": [
+                {"resource": r.pk, "name": r.name, **_free_busy_out(windows[r.pk], text)}
+                for r in resources
+            ],
+        }
+    )
 
 
 @router.post(

@@ -249,7 +249,6 @@ def free_busy_many(
     # resources mostly share their place's hours: evaluate each expression once
     hours: dict[tuple[str, str], list[Interval]] = {}
     for resource in resources:
-        holes = availability.merge(closed[None] + closed[resource.pk])
         key = (resource.bookable_hours, str(resource.tz))
         if key not in hours:
             try:
@@ -257,10 +256,14 @@ def free_busy_many(
             except ValueError:
                 hours[key] = []
         opened = hours[key]
+        holes = closed[None] + closed.get(resource.pk, [])
+        if holes:
+            opened = availability.subtract(opened, availability.merge(holes))
+        taken = rows.get(resource.pk)
         result[resource.pk] = FreeBusy(
             capacity=resource.capacity,
-            busy=availability.units_profile(rows[resource.pk]),
-            open=availability.subtract(opened, holes),
+            busy=availability.units_profile(taken) if taken else [],
+            open=list(opened),
         )
     return result
 
