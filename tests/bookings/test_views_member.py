@@ -570,10 +570,29 @@ def test_board_query_count_is_bounded(
     ]
     _crowd(place_a, pools, make_user, 40)
     client = as_(member_a)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(11):
         response = client.get(place_url(place_a, jour=TUESDAY))
     assert len(response.context["rows"]) == 10
     assert response.context["rows"][0].morning.free_units < 50
+
+
+def test_a_large_place_is_shown_a_kind_and_a_page_at_a_time(as_, place_a, make_resource, member_a):
+    for i in range(45):
+        make_resource(place_a, f"Poste {i:02d}", kind=Resource.Kind.DESK)
+    make_resource(place_a, "Salle Loire", kind=Resource.Kind.MEETING_ROOM)
+    client = as_(member_a)
+    first = client.get(place_url(place_a, jour=TUESDAY))
+    assert [r.resource.name for r in first.context["rows"]][:2] == ["Poste 00", "Poste 01"]
+    assert len(first.context["rows"]) == 40
+    html = first.content.decode()
+    assert 'rel="next"' in html and 'name="type"' in html
+    second = client.get(place_url(place_a, jour=TUESDAY, page=2))
+    assert [r.resource.name for r in second.context["rows"]][-1] == "Salle Loire"
+    rooms = client.get(place_url(place_a, jour=TUESDAY, type="meeting_room"))
+    assert [r.resource.name for r in rooms.context["rows"]] == ["Salle Loire"]
+    # an unknown kind or page shows the first page of everything, never an error
+    odd = client.get(place_url(place_a, type="<script>", page="9999"))
+    assert odd.status_code == 200 and "<script>" not in odd.content.decode()
 
 
 def test_week_view_query_count_is_bounded(

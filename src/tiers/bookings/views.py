@@ -74,6 +74,9 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
+BOARD_PAGE_SIZE = 40
+
+
 def place(request: HttpRequest, slug: str) -> HttpResponse:
     """The place's resources and, for one day, which ones are free now, in the morning and
     in the afternoon."""
@@ -81,7 +84,19 @@ def place(request: HttpRequest, slug: str) -> HttpResponse:
     moment = services.now()
     today = _today(place, moment)
     day = _day_param(request, "jour", today) or today
-    resources = list(permissions.visible_resources(request.user, place).order_by("name"))
+    visible = permissions.visible_resources(request.user, place)
+    # A large place (hundreds of desks) is shown a kind and a page at a time.
+    present = set(visible.order_by().values_list("kind", flat=True).distinct())
+    kinds = [(value, label) for value, label in Resource.Kind.choices if value in present]
+    kind = request.GET.get("type", "")
+    if kind not in {value for value, _label in kinds}:
+        kind = ""
+    if kind:
+        visible = visible.filter(kind=kind)
+    page = Paginator(visible.order_by("name", "pk"), BOARD_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    resources = list(page.object_list)
     for resource in resources:
         resource.place = place
     rows = calendar.board(resources, day, now=moment, tz=place.tz)
@@ -91,6 +106,9 @@ def place(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "place": place,
             "rows": rows,
+            "kinds": kinds if len(kinds) > 1 else [],
+            "kind": kind,
+            "page": page,
             "day": day,
             "today": today,
             "is_today": day == today,
