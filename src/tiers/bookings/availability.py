@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from dataclasses import dataclass, field
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q
@@ -15,6 +16,21 @@ from tiers.bookings.models import Booking, Closure, Resource
 from tiers.places import hours
 
 Interval = tuple[dt.datetime, dt.datetime]
+
+
+class Bookable(Protocol):
+    """What availability needs of a resource (a `Resource`, or a lighter row of one)."""
+
+    @property
+    def pk(self) -> int: ...
+    @property
+    def place_id(self) -> int: ...
+    @property
+    def capacity(self) -> int: ...
+    @property
+    def bookable_hours(self) -> str: ...
+    @property
+    def tz(self) -> ZoneInfo: ...
 
 
 @dataclass(frozen=True)
@@ -67,7 +83,7 @@ def subtract(intervals: list[Interval], holes: list[Interval]) -> list[Interval]
     return result
 
 
-def opening_intervals(resource: Resource, start: dt.datetime, end: dt.datetime) -> list[Interval]:
+def opening_intervals(resource: Bookable, start: dt.datetime, end: dt.datetime) -> list[Interval]:
     """The UTC intervals within [start, end) when the resource's (or its place's) opening
     hours say it is open. No hours at all means no restriction. Raises ValueError when the
     hours cannot be computed (invalid expression, dates out of range)."""
@@ -110,6 +126,9 @@ def bookable_intervals(resource: Resource, start: dt.datetime, end: dt.datetime)
 
 def units_profile(bookings: list[tuple[dt.datetime, dt.datetime, int]]) -> list[Busy]:
     """Sweep over the bookings' boundaries: the units in use on each piece of time."""
+    if len(bookings) == 1:  # the common case of a resource booked once in the window
+        start, end, units = bookings[0]
+        return [Busy(start, end, units)] if start < end and units > 0 else []
     deltas: dict[dt.datetime, int] = {}
     for start, end, units in bookings:
         deltas[start] = deltas.get(start, 0) + units

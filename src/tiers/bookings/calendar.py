@@ -219,7 +219,7 @@ class BoardRow:
 
 
 def free_busy_many(
-    resources: Iterable[Resource], start: dt.datetime, end: dt.datetime
+    resources: Iterable[availability.Bookable], start: dt.datetime, end: dt.datetime
 ) -> dict[int, FreeBusy]:
     """`availability.free_busy` for several resources of one place at once: one query for
     the bookings, one for the closures, whatever the number of resources."""
@@ -255,6 +255,7 @@ def free_busy_many(
                 hours[key] = availability.opening_intervals(resource, start, end)
             except ValueError:
                 hours[key] = []
+        # shared (read-only) between the resources with the same hours and no closure
         opened = hours[key]
         holes = closed[None] + closed.get(resource.pk, [])
         if holes:
@@ -263,7 +264,7 @@ def free_busy_many(
         result[resource.pk] = FreeBusy(
             capacity=resource.capacity,
             busy=availability.units_profile(taken) if taken else [],
-            open=list(opened),
+            open=opened,
         )
     return result
 
