@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from unittest import mock
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -90,7 +91,16 @@ def test_near_coordinates_with_radius(client, places):
 
 
 def test_open_now_uses_the_opening_hours(client, places):
-    assert names(client.get("/", {"open_now": "1"})) == ["Espace numérique de la Médiathèque"]
+    # a Sunday evening: only the place open around the clock is open (Le Quai is Mo-Fr 9-18)
+    sunday = dt.datetime(2026, 3, 29, 20, 0, tzinfo=ZoneInfo("Europe/Paris"))
+    with mock.patch.object(timezone, "now", return_value=sunday):
+        assert names(client.get("/", {"open_now": "1"})) == ["Espace numérique de la Médiathèque"]
+    tuesday = dt.datetime(2026, 3, 31, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
+    with mock.patch.object(timezone, "now", return_value=tuesday):
+        assert names(client.get("/", {"open_now": "1"})) == [
+            "Espace numérique de la Médiathèque",
+            "Le Quai",
+        ]
 
 
 def test_open_now_follows_the_clock(client, make_place):
