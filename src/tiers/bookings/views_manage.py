@@ -509,51 +509,43 @@ def credit_plans(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@login_required
-def credit_plan_create(request: HttpRequest, slug: str) -> HttpResponse:
-    place = _place_for_bookings_manager(request, slug)
-    form = CreditPlanForm(request.POST or None, place=place)
-    if request.method == "POST" and form.is_valid():
-        try:
-            plan = services_manage.credit_plan_create(
-                place=place, by=_by(request), name=form.cleaned_data["name"],
-                monthly_hours=form.monthly_hours(),
-                allow_negative=form.cleaned_data["allow_negative"],
-                resources=form.cleaned_data["resources"],
-            )  # fmt: skip
-        except DomainError as exc:
-            form.add_error(None, str(exc.message))
-        else:
-            messages.success(request, _("The time credits have been added."))
-            return redirect("bookings:manage_credit_plan", slug=place.slug, pk=plan.pk)
-    return render(
-        request,
-        "bookings/manage/credit_plan_form.html",
-        {"place": place, "form": form, "plan": None},
-    )
-
-
 def _plan(place: Place, pk: int) -> CreditPlan:
     return get_object_or_404(CreditPlan.objects.select_related("place"), place=place, pk=pk)
 
 
 @login_required
+def credit_plan_create(request: HttpRequest, slug: str) -> HttpResponse:
+    return _credit_plan_form(request, _place_for_bookings_manager(request, slug), None)
+
+
+@login_required
 def credit_plan_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     place = _place_for_bookings_manager(request, slug)
-    plan = _plan(place, pk)
+    return _credit_plan_form(request, place, _plan(place, pk))
+
+
+def _credit_plan_form(request: HttpRequest, place: Place, plan: CreditPlan | None) -> HttpResponse:
+    """Add time credits (`plan` None) or change them."""
     form = CreditPlanForm(request.POST or None, place=place, plan=plan)
     if request.method == "POST" and form.is_valid():
+        fields = {
+            "by": _by(request),
+            "name": form.cleaned_data["name"],
+            "monthly_hours": form.monthly_hours(),
+            "allow_negative": form.cleaned_data["allow_negative"],
+            "resources": form.cleaned_data["resources"],
+        }
         try:
-            services_manage.credit_plan_update(
-                plan=plan, by=_by(request), name=form.cleaned_data["name"],
-                monthly_hours=form.monthly_hours(),
-                allow_negative=form.cleaned_data["allow_negative"],
-                resources=form.cleaned_data["resources"],
-            )  # fmt: skip
+            if plan is None:
+                plan = services_manage.credit_plan_create(place=place, **fields)
+                done = _("The time credits have been added.")
+            else:
+                services_manage.credit_plan_update(plan=plan, **fields)
+                done = _("The time credits have been updated.")
         except DomainError as exc:
             form.add_error(None, str(exc.message))
         else:
-            messages.success(request, _("The time credits have been updated."))
+            messages.success(request, done)
             return redirect("bookings:manage_credit_plan", slug=place.slug, pk=plan.pk)
     return render(
         request,
