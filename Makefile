@@ -45,6 +45,7 @@ messages: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/bookings_run.py --wait-idle 180 --retries 2 --load-on postgres,sqlite
+	$(BIN)/python bench/events_run.py --wait-idle 180 --retries 2 --load-on postgres,sqlite
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "tiers.accounts",
     "tiers.places",
     "tiers.bookings",
+    "tiers.events",
     "tiers.api",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -204,6 +205,9 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3
 # Login attempts allowed per e-mail and per client address in LOGIN_RATE_WINDOW seconds.
 LOGIN_RATE_LIMIT = env_int("LOGIN_RATE_LIMIT", 5)
 LOGIN_RATE_WINDOW = env_int("LOGIN_RATE_WINDOW", 300)
+# Registrations to events without an account, per client address in the window (seconds).
+EVENT_REGISTRATION_RATE_LIMIT = env_int("EVENT_REGISTRATION_RATE_LIMIT", 10)
+EVENT_REGISTRATION_RATE_WINDOW = env_int("EVENT_REGISTRATION_RATE_WINDOW", 3600)
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]

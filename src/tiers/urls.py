@@ -15,6 +15,7 @@ urlpatterns = [
     path("langue/", set_language, name="set_language"),
     path("compte/", include("tiers.accounts.urls")),
     path("", include("tiers.bookings.urls")),
+    path("", include("tiers.events.urls")),
     path("", include("tiers.places.urls")),
 ]
 

@@ -252,6 +252,7 @@ class Booking(models.Model):
     class Kind(models.TextChoices):
         BOOKING = "booking", _("Booking")
         BLOCK = "block", _("Blocked by a manager")
+        EVENT = "event", _("Held for an event")
 
     class Attendance(models.TextChoices):
         UNKNOWN = "", _("Not marked")

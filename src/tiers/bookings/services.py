@@ -412,6 +412,10 @@ def booking_cancel(*, booking: Booking, by: User) -> Booking:
 
 
 def _cancel(*, booking: Booking, by: User) -> Booking:
+    if booking.kind == Booking.Kind.EVENT:
+        raise _error(
+            "event_hold", _("An event holds this room: change or cancel the event instead.")
+        )
     resource = Resource.objects.select_related("place").get(pk=booking.resource_id)
     manager = _may_manage(by, resource)
     if booking.user_id != by.pk and not manager:
@@ -536,6 +540,58 @@ def block_create(
 ) -> Booking:
     """Block a time range of a resource (maintenance, a private event): a booking of the
     whole capacity, taken under the same lock, refused while bookings overlap it."""
+    return _hold(
+        resource=resource, by=by, start=start, end=end, note=reason, kind=Booking.Kind.BLOCK
+    )
+
+
+def event_hold(
+    *, resource: Resource, by: User, start: dt.datetime, end: dt.datetime, title: str
+) -> Booking:
+    """Hold a room for an event (or a session of its programme): like a block, so the room
+    is never given twice, and shown as the event on the place's grids."""
+    return _hold(
+        resource=resource, by=by, start=start, end=end, note=title, kind=Booking.Kind.EVENT
+    )
+
+
+def hold_move(
+    *, hold: Booking, by: User, start: dt.datetime, end: dt.datetime, note: str
+) -> Booking:
+    """Move a block or an event's hold to a new range of the same resource, in one
+    transaction: the old range is released only if the new one can be taken."""
+    with transaction.atomic():
+        hold = Booking.objects.select_for_update().get(pk=hold.pk)
+        if hold.kind == Booking.Kind.BOOKING or not hold.is_active:
+            raise _error("not_active", _("This booking is no longer active."))
+        resource = Resource.objects.select_related("place").get(pk=hold.resource_id)
+        moved = _hold(
+            resource=resource, by=by, start=start, end=end, note=note, kind=hold.kind,
+            ignore=hold.pk,
+        )  # fmt: skip
+        _log(hold, by, BookingLog.Action.CANCELLED, at=now())
+    return moved
+
+
+def hold_release(*, hold: Booking, by: User) -> None:
+    """Give a block's or an event's range back (the event is cancelled, moved elsewhere...)."""
+    with transaction.atomic():
+        if Booking.objects.filter(pk=hold.pk, status__in=Booking.ACTIVE).update(
+            status=Booking.Status.CANCELLED
+        ):
+            _log(hold, by, BookingLog.Action.CANCELLED, at=now())
+
+
+def _hold(
+    *,
+    resource: Resource,
+    by: User,
+    start: dt.datetime,
+    end: dt.datetime,
+    note: str,
+    kind: str,
+    ignore: int | None = None,
+) -> Booking:
     _require_manager(by, resource)
     start, end = _check_range(resource, start, end, resource.capacity)
     moment = now()
@@ -544,11 +600,10 @@ def block_create(
     try:
         with transaction.atomic():
             locked = Resource.objects.select_for_update(of=("self",)).get(pk=resource.pk)
-            overlapping = (
-                Booking.objects.overlapping(start, end)
-                .filter(resource=locked, status__in=Booking.ACTIVE)
-                .count()
+            rows = Booking.objects.overlapping(start, end).filter(
+                resource=locked, status__in=Booking.ACTIVE
             )
+            overlapping = (rows.exclude(pk=ignore) if ignore is not None else rows).count()
             if overlapping:
                 raise _error(
                     "taken",
@@ -559,10 +614,14 @@ def block_create(
                     )
                     % {"count": overlapping},
                 )
+            if ignore is not None:
+                # release the old range first, so that PostgreSQL's exclusion constraint,
+                # checked row by row, sees no overlap (the transaction keeps it all-or-nothing)
+                Booking.objects.filter(pk=ignore).update(status=Booking.Status.CANCELLED)
             booking = Booking.objects.create(
                 resource=locked, user=by, start=start, end=end, units=locked.capacity,
-                kind=Booking.Kind.BLOCK, exclusive=locked.is_exclusive, created_at=moment,
-                note=reason.strip()[:500], booked_by=by,
+                kind=kind, exclusive=locked.is_exclusive, created_at=moment,
+                note=note.strip()[:500], booked_by=by,
             )  # fmt: skip
             _log(booking, by, BookingLog.Action.BLOCKED, at=moment, detail=booking.note)
     except IntegrityError as exc:

@@ -418,7 +418,7 @@ def occupancy(*, place: Place, period: Period, resources: Sequence[Resource]) ->
                 kind=Booking.Kind.BOOKING,
                 status__in=[Booking.Status.CONFIRMED, Booking.Status.CANCELLED],
             )
-            | Q(kind=Booking.Kind.BLOCK, status__in=Booking.ACTIVE)
+            | Q(kind__in=[Booking.Kind.BLOCK, Booking.Kind.EVENT], status__in=Booking.ACTIVE)
         )
         .values_list(*_Row._fields, named=True)
     )
@@ -444,7 +444,7 @@ def occupancy(*, place: Place, period: Period, resources: Sequence[Resource]) ->
         own_closed = resource_closed.get(resource.pk, [])
         rows = rows_by_resource.get(resource.pk, [])
         blocks = merge(
-            [(max(row.start, start), min(row.end, end)) for row in rows if row.kind == "block"]
+            [(max(row.start, start), min(row.end, end)) for row in rows if row.kind != "booking"]
         )
         figures = [Figures() for _ in weeks]
         capacity = resource.capacity

@@ -58,6 +58,7 @@ def directory(request: HttpRequest) -> HttpResponse:
             "kinds": Kind.choices,
             "networks": Network.objects.only("name", "slug"),
             "geojson_query": request.GET.urlencode(),
+            "home_sections": sections.render_home_sections(request),
         },
     )
 
@@ -276,6 +277,7 @@ def network_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "network": network,
             "can_edit": permissions.can_edit_network(request.user, network),
             "geojson_query": f"network={network.slug}",
+            "sections": sections.render_network_sections(request, network),
         },
     )
 
