@@ -152,3 +152,14 @@ def test_the_command_sends_no_mail_and_reports_the_events(capsys):
     out = capsys.readouterr().out
     assert f"{Event.objects.count()} events" in out
     assert mail.outbox == []
+
+
+@pytest.mark.parametrize("days", range(1, 7))
+def test_builds_on_any_day_of_the_week(clock_at, days):
+    """The dates are relative to today: no clash between the demo's rooms and bookings, every
+    festival event inside the festival, whatever the weekday (the 6 days after Monday)."""
+    clock_at.set(clock_at.now() + dt.timedelta(days=days, hours=11))
+    counts = build()
+    assert counts["events"] == 17 and counts["rides"] == 4
+    festival = Festival.objects.get()
+    assert festival.events.filter(festival_state=Event.FestivalState.ACCEPTED).count() == 5

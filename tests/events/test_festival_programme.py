@@ -268,12 +268,17 @@ def _count_queries(client, festival, **params) -> int:
     return len(queries)
 
 
+@pytest.mark.parametrize("listed_up_to", [200, 3])  # 3: the places are counted by region
 @pytest.mark.parametrize(
     "params", [{}, {"region": "Bretagne", "kind": "atelier"}, {"day": "2026-03-24"}]
 )
 def test_the_number_of_queries_does_not_grow_with_the_programme(
-    client_for, coordinator, festival, places, admin, params
+    client_for, coordinator, festival, places, admin, params, listed_up_to, monkeypatch
 ):
+    from tiers.events import views_festivals
+
+    monkeypatch.setattr(views_festivals, "PLACES_LISTED_UP_TO", listed_up_to)
+
     def fill(count: int) -> None:
         spots = list(places.values())
         for n in range(Event.objects.count(), count):
@@ -318,3 +323,105 @@ def test_a_long_programme_opens_on_one_day(client, festival, places, add, monkey
     html = page(client, festival)
     assert "Mardi" not in html and "Mercredi" not in html  # Monday 23 is empty
     assert "No event on this day: choose another day." in html
+
+
+# A festival with many places --------------------------------------------------------------------
+
+
+@pytest.fixture
+def many_places(monkeypatch, places, add, make_place, network):
+    """Beyond `PLACES_LISTED_UP_TO` places (lowered to 3): five places with an event in four
+    regions, and one without a region (no postcode)."""
+    from tiers.events import views_festivals
+
+    monkeypatch.setattr(views_festivals, "PLACES_LISTED_UP_TO", 3)
+    away = make_place("Le Lieu d'ailleurs", town="Genève", postcode="")
+    network.places.add(away)
+    for n, place in enumerate([*places.values(), away]):
+        if place != places["pointe"]:
+            add(f"Atelier {n}", place, at(24, 9 + n))
+    return {**places, "away": away}
+
+
+def places_section(html: str) -> str:
+    return html[html.index('id="places-title"') : html.index('id="programme-title"')]
+
+
+def test_beyond_the_threshold_the_places_are_counted_by_region(client, festival, many_places):
+    html = places_section(page(client, festival))
+    assert "The 5 places taking part, by region" in html
+    url = reverse("events:festival", args=[festival.slug])
+    regions = re.findall(
+        r'<li><a href="([^"]+)">([^<]+)</a>\s*<span class="meta">\(([^)]+)\)', html
+    )
+    assert regions == [
+        (f"{url}?region=Bretagne#places-region", "Bretagne", "2 places"),
+        (f"{url}?region=Corse#places-region", "Corse", "1 place"),
+        (f"{url}?region=Grand%20Est#places-region", "Grand Est", "1 place"),
+    ]
+    assert re.search(r"Other places\s*<span class=\"meta\">\(1 place\)", html)
+    # no place is listed one by one, and Guadeloupe has no event
+    assert "/lieux/" not in html and "Guadeloupe" not in html
+    assert "<details" in html and '<details class="festival-places" open>' not in html
+    assert 'class="map"' in html and "data-geojson" in html
+
+
+def test_the_places_of_the_region_filtered_are_listed(client, festival, many_places):
+    full = page(client, festival, region="Bretagne")
+    html = places_section(full)
+    assert '<details class="festival-places" open>' in html
+    assert '<strong aria-current="true">Bretagne</strong>' in html
+    assert '<h3 id="places-region">Bretagne: 2 places taking part</h3>' in html
+    assert "Le Quai</a> — Redon" in html and "La Cantine</a> — Rennes" in html
+    assert "Le Shadok" not in html and "Fabbrica" not in html and "ailleurs" not in html
+    assert "Grand%20Est#places-region" in html  # the other regions stay a link away
+    # and the programme is the region's
+    assert "Atelier 0" in full and "Atelier 1" not in full
+    empty = places_section(page(client, festival, region="Normandie"))
+    assert "No place in Normandie has an event in the programme." in empty
+    assert "/lieux/" not in empty
+
+
+def test_the_page_does_not_build_the_maps_geojson(client, festival, many_places, monkeypatch):
+    from tiers.events import views_festivals
+
+    def fail(*args, **kwargs):
+        raise AssertionError("the page built the GeoJSON")
+
+    monkeypatch.setattr(views_festivals, "_geojson", fail)
+    assert "Le Shadok" not in places_section(page(client, festival))
+    assert "Le Quai</a>" in places_section(page(client, festival, region="Bretagne"))
+
+
+def test_the_geojson_follows_the_programme(client, festival, many_places, coordinator):
+    url = reverse("events:festival", args=[festival.slug])
+
+    def names() -> set[str]:
+        response = client.get(url, {"format": "geojson"})
+        assert response["Cache-Control"] == "public, max-age=300"
+        return {f["properties"]["name"] for f in json.loads(response.content)["features"]}
+
+    # with coordinates only (La Cantine and the place abroad have none)
+    assert names() == {"Le Quai", "Le Shadok", "Fabbrica"}
+    shadok = Event.objects.get(place=many_places["strasbourg"])
+    festivals.festival_decide(event=shadok, by=coordinator, accept=False)
+    assert names() == {"Le Quai", "Fabbrica"}
+
+
+@pytest.mark.parametrize("params", [{}, {"region": "Bretagne"}, {"region": "Normandie"}])
+def test_the_number_of_queries_does_not_depend_on_the_number_of_places(
+    client, festival, many_places, monkeypatch, params
+):
+    from django.core.cache import cache
+
+    from tiers.events import views_festivals
+
+    cache.clear()
+    beyond = _count_queries(client, festival, **params)
+    beyond_warm = _count_queries(client, festival, **params)
+    monkeypatch.setattr(views_festivals, "PLACES_LISTED_UP_TO", 200)  # all listed
+    cache.clear()
+    assert _count_queries(client, festival, **params) == beyond
+    assert _count_queries(client, festival, **params) == beyond_warm
+    # and a warm page reads neither the places nor the time zones
+    assert beyond_warm == beyond - 2

@@ -67,7 +67,8 @@ def _calendar(name: str, *, tz: str, method: str = "") -> Calendar:
     calendar.add("x-wr-calname", name)
     calendar.add("x-wr-timezone", tz)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", REFRESH)
+    # a duration as RFC 5545 writes it (PT1H), which calendar applications read
+    calendar.add("x-published-ttl", "PT1H")
     return calendar
 
 

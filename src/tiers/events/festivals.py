@@ -9,8 +9,20 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Case, DateField, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    F,
+    IntegerField,
+    Max,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, TruncDate
+from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -24,8 +36,9 @@ from tiers.events.models import (
     Festival,
 )
 from tiers.events.permissions import can_edit_event, can_manage_festival
+from tiers.places.models import Place
 from tiers.places.permissions import can_edit_network
-from tiers.places.regions import region_expression, region_of
+from tiers.places.regions import REGION_NAMES, region_expression, region_of
 
 DEFAULT_TZ = "Europe/Paris"
 
@@ -231,6 +244,64 @@ def group_by_day(events: Iterable[Event]) -> list[DayGroup]:
             towns.append(TownGroup(town))
         towns[-1].events.append(event)
     return days
+
+
+@dataclass
+class RegionPlaces:
+    """A region's places taking part: their number, and the places themselves (name, url,
+    town) when they are listed."""
+
+    region: str
+    count: int
+    places: list[dict[str, str]] = field(default_factory=list)
+
+
+def programme_places(festival: Festival, *, listed: str | None = None) -> list[RegionPlaces]:
+    """The places with an event in the programme, by region (in the order of `REGION_NAMES`,
+    the places outside any region last): the number of places of each region, and the places
+    themselves (by town and name) of every region (`listed=None`), of the region named by
+    `listed` only, or of none (`listed=""`). One query whatever the number of places: those
+    not listed are only counted, grouped by region in the database (the region is the one
+    the programme's filter uses)."""
+    places = (
+        Place.objects.filter(pk__in=programme(festival).values("place_id"))
+        .order_by()
+        .annotate(region=region_expression("postcode"))
+    )
+    if listed is None:
+        key: F | Case | Value = F("pk")
+    elif listed:
+        key = Case(When(region=listed, then=F("pk")), default=None, output_field=IntegerField())
+    else:
+        key = Value(None, output_field=IntegerField())
+    rows = (
+        places.annotate(listed=key)
+        .values("region", "listed")
+        .annotate(
+            n=Count("pk"),
+            place_name=Max("name"),
+            place_slug=Max("slug"),
+            place_town=Max("town"),
+        )
+    )
+    # a place's address, without a `reverse()` for each of hundreds of places
+    url = reverse("places:detail", args=["__slug__"])
+    regions: dict[str, RegionPlaces] = {}
+    for row in rows:
+        group = regions.setdefault(row["region"], RegionPlaces(row["region"], 0))
+        group.count += row["n"]
+        if row["listed"] is not None:
+            group.places.append(
+                {
+                    "name": row["place_name"],
+                    "url": url.replace("__slug__", row["place_slug"]),
+                    "town": row["place_town"],
+                }
+            )
+    for group in regions.values():
+        group.places.sort(key=lambda p: (p["town"].casefold(), p["name"].casefold()))
+    order = {name: n for n, name in enumerate(REGION_NAMES)}
+    return sorted(regions.values(), key=lambda g: (order.get(g.region, len(order)), g.region))
 
 
 def open_festivals_for(event: Event, today: dt.date) -> QuerySet[Festival]:

@@ -52,7 +52,7 @@ class LocalDateTimeField(forms.DateTimeField):
                 raise ValidationError(_("This date is out of range."), code="invalid") from exc
 
 
-def _set_tz(form: forms.BaseForm, tz: ZoneInfo, names: list[str]) -> None:
+def set_clock(form: forms.BaseForm, tz: ZoneInfo, names: list[str]) -> None:
     for name in names:
         field = form.fields.get(name)
         if isinstance(field, LocalDateTimeField):
@@ -220,7 +220,9 @@ class EventForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.place = place
         self.tz = place.tz if place is not None else self.instance.tz
-        _set_tz(self, self.tz, ["start", "end", "registration_opens_at", "registration_closes_at"])
+        set_clock(
+            self, self.tz, ["start", "end", "registration_opens_at", "registration_closes_at"]
+        )
         self.fields["image"].validators.append(validate_image_size)
         if place is None:
             del self.fields["room"]
@@ -342,7 +344,7 @@ class SessionForm(forms.ModelForm):
     def __init__(self, *args: Any, event: Event, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.event = event
-        _set_tz(self, event.tz, ["start", "end"])
+        set_clock(self, event.tz, ["start", "end"])
         if event.place_id is None:
             del self.fields["room"]
         else:

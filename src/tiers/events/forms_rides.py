@@ -8,45 +8,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from tiers.bookings.forms import aware
 from tiers.events import rides
 from tiers.events.errors import EventError
+from tiers.events.forms import LocalDateTimeField, set_clock
 from tiers.events.models import Event, Ride
-
-LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
-
-
-class LocalDateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
-
-
-class LocalDateTimeField(forms.Field):
-    """A wall-clock date and time, without a time zone: the form makes it aware on the
-    event's clock (a time skipped by a clock change is refused)."""
-
-    widget = LocalDateTimeInput
-    default_error_messages = {"invalid": _("Give a date and a time.")}
-
-    def to_python(self, value: Any) -> dt.datetime | None:
-        if value in self.empty_values:
-            return None
-        if isinstance(value, dt.datetime):
-            return value.replace(tzinfo=None)
-        text = str(value).strip()
-        for pattern in LOCAL_FORMATS:
-            try:
-                # a wall-clock time on purpose: made aware on the event's clock by the form
-                return dt.datetime.strptime(text, pattern)  # noqa: DTZ007
-            except ValueError:
-                continue
-        raise ValidationError(self.error_messages["invalid"], code="invalid")
-
 
 # which field shows a service error, by its code
 ERROR_FIELDS = {
@@ -113,23 +80,12 @@ class RideForm(forms.Form):
             self.fields["seats"].label = _("Seats needed")
             self.fields["round_trip"].label = _("I need a ride back too")
             self.fields["from_detail"].label = _("Where you could be picked up (optional)")
+        set_clock(self, event.tz, ["departure_at", "return_at"])
         if not self.is_bound:
-            start = event.local_start.replace(tzinfo=None)
-            self.initial.setdefault("departure_at", start - dt.timedelta(hours=1))
-
-    def _aware(self, name: str) -> None:
-        value = self.cleaned_data.get(name)
-        if value is None:
-            return
-        try:
-            self.cleaned_data[name] = aware(value.date(), value.time(), self.tz)
-        except ValidationError as exc:
-            self.add_error(name, exc)
+            self.initial.setdefault("departure_at", event.start - dt.timedelta(hours=1))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or self.cleaned_data
-        self._aware("departure_at")
-        self._aware("return_at")
         if not data.get("round_trip"):
             data["return_at"] = None
         return data

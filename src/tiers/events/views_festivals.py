@@ -4,9 +4,12 @@ the queue of submitted events) and the organisers' submission of an event.
 
 The festival page stays fast for very large festivals (thousands of places, tens of
 thousands of events): the programme is paginated (`PAGE_SIZE` events a page) and sorted in the
-database, the list of participating places is cached under a key that changes with the
-programme, and the map reads the places as GeoJSON from `?format=geojson` of the same page.
-The number of queries does not depend on the number of events.
+database; the list of participating places (for pages read without JavaScript) is cached
+under a key that changes with the programme and, beyond `PLACES_LISTED_UP_TO` places, gives
+each region's number of places with a link to its programme, listing the places of the
+region filtered only; the map reads the places as GeoJSON from `?format=geojson` of the same
+page, built (and cached) only when it is asked for. The number of queries depends neither on
+the number of events nor on the number of places.
 """
 
 from __future__ import annotations
@@ -55,6 +58,9 @@ PAGE_SIZE = 50
 QUEUE_PAGE_SIZE = 50
 LIST_PAGE_SIZE = 20
 PLACES_CACHE_SECONDS = 600
+# a festival with more places lists them region by region (each region's number of places
+# links to its programme, where its places are listed)
+PLACES_LISTED_UP_TO = 200
 # a larger programme opens on one day ("every day" stays a choice)
 ALL_DAYS_UP_TO = 1000
 FILTER_NAMES = ("day", "kind", "audience", "region", "town")
@@ -123,59 +129,94 @@ def _stats(festival: Festival) -> dict[str, Any]:
     )
 
 
-def _places_block(festival: Festival, stats: dict[str, Any]) -> dict[str, Any]:
-    """The places with an event in the programme: their list (HTML, by region, town and
-    name, for pages read without JavaScript) and the map's GeoJSON. Built once and cached
-    until the programme changes: a festival may have thousands of places."""
-    version = f"{stats['events']}|{stats['places']}|{stats['last']}|{translation.get_language()}"
-    key = f"events:festival-places:{festival.pk}:" + hashlib.sha256(version.encode()).hexdigest()
+def _version(festival: Festival, stats: dict[str, Any], *parts: str) -> str:
+    """A key that changes with the programme, the language of the page and the `parts`."""
+    version = "|".join(
+        [
+            festival.slug,
+            str(stats["events"]),
+            str(stats["places"]),
+            str(stats["last"]),
+            translation.get_language() or "",
+            *parts,
+        ]
+    )
+    return hashlib.sha256(version.encode()).hexdigest()
+
+
+def _places_block(festival: Festival, stats: dict[str, Any], region: str) -> dict[str, Any]:
+    """The places with an event in the programme, as an HTML list for pages read without
+    JavaScript (the map reads `_geojson`), and the programme's time zones. Up to
+    `PLACES_LISTED_UP_TO` places, all are listed by region and town; beyond, each region's
+    number of places links to the programme of that region, and only the places of the
+    region filtered (`region`, if any) are listed. Built with two queries whatever the number
+    of places, and cached until the programme changes."""
+    list_all = stats["places"] <= PLACES_LISTED_UP_TO
+    selected = "" if list_all else region
+    key = f"events:festival-places:{festival.pk}:{_version(festival, stats, selected)}"
     block = cache.get(key)
     if block is not None:
         # rendered (and escaped) by the template below
         return {**block, "html": mark_safe(block["html"])}  # noqa: S308
+    groups = festivals.programme_places(festival, listed=None if list_all else selected)
+    html = render_to_string(
+        "events/festival/_places.html",
+        {
+            "groups": groups,
+            "count": stats["places"],
+            "list_all": list_all,
+            "selected": selected,
+            "selected_count": next((g.count for g in groups if g.region == selected), 0),
+            "festival_url": festival.get_absolute_url(),
+        },
+    )
+    block = {
+        "count": stats["places"],
+        "time_zones": festivals.programme_time_zones(festival),
+        "html": html,
+    }
+    cache.set(key, block, PLACES_CACHE_SECONDS)
+    return {**block, "html": mark_safe(html)}  # noqa: S308
+
+
+def _geojson(festival: Festival, stats: dict[str, Any]) -> bytes:
+    """The map's places (those with coordinates), by region, town and name: built only
+    when the map asks for it, and cached until the programme changes."""
+    key = f"events:festival-geojson:{festival.pk}:{_version(festival, stats)}"
+    body = cache.get(key)
+    if body is not None:
+        return bytes(body)
     rows = (
-        Place.objects.filter(pk__in=festivals.programme(festival).values("place_id"))
+        Place.objects.filter(
+            pk__in=festivals.programme(festival).values("place_id"),
+            latitude__isnull=False,
+            longitude__isnull=False,
+        )
         .order_by()
         .values("name", "slug", "town", "postcode", "latitude", "longitude")
     )
-    places: list[dict[str, Any]] = [
-        {
-            "name": row["name"],
-            "url": reverse("places:detail", args=[row["slug"]]),
-            "town": row["town"],
-            "region": region_of(row["postcode"]),
-            "lat": row["latitude"],
-            "lon": row["longitude"],
-        }
-        for row in rows
-    ]
-    places.sort(key=lambda p: (p["region"] or "~", p["town"].casefold(), p["name"].casefold()))
-    groups: list[tuple[str, list[dict[str, Any]]]] = []
-    for place in places:
-        if not groups or groups[-1][0] != place["region"]:
-            groups.append((place["region"], []))
-        groups[-1][1].append(place)
+    places = sorted(
+        rows,
+        key=lambda p: (region_of(p["postcode"]) or "~", p["town"].casefold(), p["name"].casefold()),
+    )
+    url = reverse("places:detail", args=["__slug__"])  # one `reverse()` for all the places
     features = [
         {
             "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [p["lon"], p["lat"]]},
-            "properties": {"name": p["name"], "url": p["url"], "town": p["town"]},
+            "geometry": {"type": "Point", "coordinates": [p["longitude"], p["latitude"]]},
+            "properties": {
+                "name": p["name"],
+                "url": url.replace("__slug__", p["slug"]),
+                "town": p["town"],
+            },
         }
         for p in places
-        if p["lat"] is not None and p["lon"] is not None
     ]
-    block = {
-        "count": len(places),
-        "time_zones": festivals.programme_time_zones(festival),
-        "html": render_to_string(
-            "events/festival/_places.html", {"groups": groups, "count": len(places)}
-        ),
-        "geojson": json.dumps(
-            {"type": "FeatureCollection", "features": features}, ensure_ascii=False
-        ).encode(),
-    }
-    cache.set(key, block, PLACES_CACHE_SECONDS)
-    return block
+    body = json.dumps(
+        {"type": "FeatureCollection", "features": features}, ensure_ascii=False
+    ).encode()
+    cache.set(key, body, PLACES_CACHE_SECONDS)
+    return body
 
 
 def _filters(form: ProgrammeFilterForm) -> festivals.Filters:
@@ -207,13 +248,13 @@ def _default_day(festival: Festival, stats: dict[str, Any]) -> dt.date | None:
 def festival(request: HttpRequest, slug: str) -> HttpResponse:
     festival = _visible_festival(request, slug)
     stats = _stats(festival)
-    places = _places_block(festival, stats)
     if request.GET.get("format") == "geojson":
-        response = HttpResponse(places["geojson"], content_type="application/geo+json")
+        response = HttpResponse(_geojson(festival, stats), content_type="application/geo+json")
         patch_cache_control(response, public=True, max_age=300)
         return response
     form = ProgrammeFilterForm(request.GET or None, festival=festival)
     filters = _filters(form)
+    places = _places_block(festival, stats, filters.region)
     if filters.day is None and request.GET.get("day") != EVERY_DAY:
         filters.day = _default_day(festival, stats)
     ordered = festivals.programme_page_queryset(festival, filters, places["time_zones"])
