@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -31,7 +31,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from tiers.core.markdown import render_markdown
-from tiers.events import clock
+from tiers.events import clock, festivals
 from tiers.events.models import Event, EventQuerySet, Festival, Tag
 from tiers.places.models import Network, Place
 
@@ -120,25 +120,44 @@ def festival_events(festival: Festival) -> EventQuerySet:
     return _listed().filter(festival=festival, festival_state=Event.FestivalState.ACCEPTED)
 
 
-def scope_festival(slug: str) -> Scope:
-    """A published festival's programme (an unpublished one has no feed: 404)."""
+def scope_festival(slug: str, params: QueryDict | None = None) -> Scope:
+    """A published festival's programme (an unpublished one has no feed: 404), kept to the
+    kind, audience, region and town of the query string, as the festival's page filters it
+    (a value that is not understood is ignored)."""
+    from tiers.events.forms_festivals import ProgrammeFilterForm
+
     festival = get_object_or_404(
         Festival.objects.select_related("network"), slug=slug, is_published=True
     )
-    return festival_scope(festival)
+    form = ProgrammeFilterForm(params or None, festival=festival)
+    return festival_scope(festival, form.filters())
 
 
-def festival_scope(festival: Festival) -> Scope:
+def festival_scope(festival: Festival, filters: festivals.Filters | None = None) -> Scope:
+    """A festival's feeds; with filters, those of a part of its programme (a region, a
+    kind...), whose addresses carry them."""
+    filters = filters or festivals.Filters()
+    query = filters.feed_query()
+    suffix = f"?{query}" if query else ""
+    title = festival.name
+    kept = [
+        str(Event.Kind(filters.kind).label) if filters.kind else "",
+        str(Event.Audience(filters.audience).label) if filters.audience else "",
+        filters.region,
+        filters.town,
+    ]
+    if any(kept):
+        title = f"{festival.name} ({', '.join(part for part in kept if part)})"
     return Scope(
-        key=f"festival:{festival.pk}",
-        title=festival.name,
+        key=f"festival:{festival.pk}:{query}",
+        title=title,
         description=festival.theme
         or _("The programme of %(festival)s") % {"festival": festival.name},
-        link=festival.get_absolute_url(),
-        events=festival_events(festival),
-        ics_url=reverse("events:festival_ics", args=[festival.slug]),
-        rss_url=reverse("events:festival_rss", args=[festival.slug]),
-        atom_url=reverse("events:festival_atom", args=[festival.slug]),
+        link=festival.get_absolute_url() + suffix,
+        events=festivals.filtered(festival_events(festival), filters),
+        ics_url=reverse("events:festival_ics", args=[festival.slug]) + suffix,
+        rss_url=reverse("events:festival_rss", args=[festival.slug]) + suffix,
+        atom_url=reverse("events:festival_atom", args=[festival.slug]) + suffix,
     )
 
 
@@ -298,7 +317,7 @@ class NetworkFeed(EventFeed):
 
 class FestivalFeed(EventFeed):
     def scope(self, request: HttpRequest, **kwargs: Any) -> Scope:
-        return scope_festival(kwargs["slug"])
+        return scope_festival(kwargs["slug"], request.GET)
 
 
 def atom(feed_class: type[EventFeed]) -> EventFeed:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -167,6 +168,30 @@ class Filters:
     def active(self) -> bool:
         return bool(self.day or self.kind or self.audience or self.region or self.town)
 
+    def feed_query(self) -> str:
+        """The filters a feed keeps (all but the day: a feed follows the whole festival), as
+        a query string ("" without any)."""
+        kept = {
+            "kind": self.kind, "audience": self.audience, "region": self.region,
+            "town": self.town,
+        }  # fmt: skip
+        return urlencode({name: value for name, value in kept.items() if value})
+
+
+def filtered(events: EventQuerySet, filters: Filters) -> EventQuerySet:
+    """The events kept by the filters but the day (which needs the programme's clocks)."""
+    if filters.kind:
+        events = events.filter(kind=filters.kind)
+    if filters.audience:
+        events = events.filter(audience=filters.audience)
+    if filters.town:
+        events = events.filter(place__town__iexact=filters.town)
+    if filters.region:
+        events = events.annotate(region=region_expression("place__postcode")).filter(
+            Q(region=filters.region)
+        )
+    return events
+
 
 def programme_time_zones(festival: Festival) -> list[str]:
     """The time zones of the programme's events (few: Paris, and overseas ones)."""
@@ -180,13 +205,8 @@ def programme_page_queryset(
     """The programme, filtered, in the order it is shown: by day (on the event's clock),
     region, town, start (`time_zones`: those of the programme, read when not given); the result
     is annotated with `local_day` and `region`."""
-    events = programme(festival)
-    if filters.kind:
-        events = events.filter(kind=filters.kind)
-    if filters.audience:
-        events = events.filter(audience=filters.audience)
-    if filters.town:
-        events = events.filter(place__town__iexact=filters.town)
+    # kind, audience, town; the region is filtered below, on the annotation
+    events = filtered(programme(festival), replace(filters, region="", day=None))
     if time_zones is None:
         time_zones = programme_time_zones(festival)
     events = events.annotate(

@@ -12,6 +12,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from tiers.events import clock
+from tiers.events.festivals import Filters
 from tiers.events.models import Event, Festival
 from tiers.places.regions import REGION_NAMES
 
@@ -114,6 +115,21 @@ class ProgrammeFilterForm(forms.Form):
 
     def clean_town(self) -> str:
         return " ".join(self.cleaned_data.get("town", "").replace("\x00", "").split())
+
+    def filters(self) -> Filters:
+        """The understood filters (a value that is not understood is dropped; the form keeps
+        its error to show)."""
+        if not self.is_bound:
+            return Filters()
+        self.is_valid()
+        data = self.cleaned_data
+        return Filters(
+            day=data.get("day"),
+            kind=data.get("kind") or "",
+            audience=data.get("audience") or "",
+            region=data.get("region") or "",
+            town=data.get("town") or "",
+        )
 
 
 class SubmitForm(forms.Form):

@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from icalendar import Event as VEvent
@@ -132,6 +133,9 @@ class _Common:
     host: str
     site: str
     kinds: dict[str, str]
+    # an event's page address, reversed once with a placeholder for its slug (`reverse()`
+    # costs as much per event as writing the whole event)
+    page: str
 
     @classmethod
     def read(cls) -> _Common:
@@ -139,7 +143,14 @@ class _Common:
             host=uid_host(),
             site=settings.SITE_URL.rstrip("/"),
             kinds={value: str(label) for value, label in Event.Kind.choices},
+            page=reverse("events:detail", args=[_SLUG]),
         )
+
+    def url(self, event: Event) -> str:
+        return self.site + self.page.replace(_SLUG, event.slug)
+
+
+_SLUG = "slug-placeholder"
 
 
 def _properties(
@@ -149,7 +160,7 @@ def _properties(
     title = event.title
     if event.is_cancelled:
         title = _("Cancelled: %(title)s") % {"title": title}
-    url = common.site + event.get_absolute_url()
+    url = common.url(event)
     place = event.place if event.place_id is not None else None
     geo = None
     if (

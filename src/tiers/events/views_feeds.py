@@ -112,7 +112,7 @@ def network_ics(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 def festival_ics(request: HttpRequest, slug: str) -> HttpResponse:
-    return _ics_response(request, feeds.scope_festival(slug), f"{slug}.ics")
+    return _ics_response(request, feeds.scope_festival(slug, request.GET), f"{slug}.ics")
 
 
 @require_safe

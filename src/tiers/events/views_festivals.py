@@ -219,22 +219,6 @@ def _geojson(festival: Festival, stats: dict[str, Any]) -> bytes:
     return body
 
 
-def _filters(form: ProgrammeFilterForm) -> festivals.Filters:
-    """The understood filters (a value that is not understood is dropped, its error shown
-    above the programme)."""
-    if not form.is_bound:
-        return festivals.Filters()
-    form.is_valid()
-    data = form.cleaned_data
-    return festivals.Filters(
-        day=data.get("day"),
-        kind=data.get("kind") or "",
-        audience=data.get("audience") or "",
-        region=data.get("region") or "",
-        town=data.get("town") or "",
-    )
-
-
 def _default_day(festival: Festival, stats: dict[str, Any]) -> dt.date | None:
     """A large programme is shown one day at a time unless "every day" is chosen: today
     during the festival, else its first day."""
@@ -253,7 +237,7 @@ def festival(request: HttpRequest, slug: str) -> HttpResponse:
         patch_cache_control(response, public=True, max_age=300)
         return response
     form = ProgrammeFilterForm(request.GET or None, festival=festival)
-    filters = _filters(form)
+    filters = form.filters()
     places = _places_block(festival, stats, filters.region)
     if filters.day is None and request.GET.get("day") != EVERY_DAY:
         filters.day = _default_day(festival, stats)
@@ -275,7 +259,7 @@ def festival(request: HttpRequest, slug: str) -> HttpResponse:
         if is_coordinator
         else 0
     )
-    scope = feeds.festival_scope(festival)
+    scope = feeds.festival_scope(festival, filters)
     return render(
         request,
         "events/festival/detail.html",
