@@ -166,6 +166,21 @@ def for_feed(events: EventQuerySet) -> EventQuerySet:
     return events.select_related("place", "network", "room").prefetch_related("tags")
 
 
+# the columns a calendar writes (`tiers.events.ical`): reading only these halves the time of
+# a calendar of 500 events
+CALENDAR_FIELDS = (
+    "title", "slug", "kind", "status", "start", "end", "time_zone", "created_at", "updated_at",
+    "summary", "description", "cancel_reason", "online_url", "location",
+    "place__name", "place__address", "place__postcode", "place__town", "place__latitude",
+    "place__longitude", "network__name", "room__name",
+)  # fmt: skip
+
+
+def for_calendar(events: EventQuerySet) -> EventQuerySet:
+    """What writing an event in a calendar reads, in a constant number of queries."""
+    return for_feed(events).only(*CALENDAR_FIELDS)
+
+
 def ics_events(scope: Scope, moment: dt.datetime) -> EventQuerySet:
     return scope.events.filter(end__gt=moment - ICS_PAST).order_by("start", "pk")
 

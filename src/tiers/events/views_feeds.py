@@ -78,7 +78,7 @@ def _ics_response(request: HttpRequest, scope: feeds.Scope, filename: str) -> Ht
         body = cache.get(cache_key)
         if body is None:
             body = ical.calendar(
-                feeds.for_feed(events)[: feeds.ICS_LIMIT], scope.title, tz=scope.tz
+                feeds.for_calendar(events)[: feeds.ICS_LIMIT], scope.title, tz=scope.tz
             )
             cache.set(cache_key, body, ICS_CACHE_SECONDS)
         response = HttpResponse(body, content_type=CONTENT_TYPE)
