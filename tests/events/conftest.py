@@ -52,6 +52,18 @@ def clock_at(monkeypatch) -> Clock:
 
 
 @pytest.fixture
+def english_client_for(client_for):
+    """Test clients speaking English (the site's default is French)."""
+
+    def make(user):
+        client = client_for(user)
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+        return client
+
+    return make
+
+
+@pytest.fixture
 def room(db, place_a) -> Resource:
     return Resource.objects.create(
         place=place_a, name="Salle des machines", slug="salle", kind=Resource.Kind.MEETING_ROOM,

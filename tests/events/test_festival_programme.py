@@ -20,10 +20,8 @@ from tiers.places.regions import region_of
 
 
 @pytest.fixture
-def client(client_for):
-    client = client_for(None)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
+def client(english_client_for):
+    return english_client_for(None)
 
 
 @pytest.fixture

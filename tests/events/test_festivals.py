@@ -15,15 +15,8 @@ from tiers.events.models import Event, Festival
 
 
 @pytest.fixture
-def client_for(client_for):
-    """Test clients speaking English (the site's default is French)."""
-
-    def make(user):
-        client = client_for(user)
-        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-        return client
-
-    return make
+def client_for(english_client_for):
+    return english_client_for
 
 
 @pytest.fixture

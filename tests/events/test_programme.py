@@ -23,13 +23,8 @@ PARIS = ZoneInfo("Europe/Paris")
 
 
 @pytest.fixture
-def client_for(client_for):
-    def make(user):
-        client = client_for(user)
-        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-        return client
-
-    return make
+def client_for(english_client_for):
+    return english_client_for
 
 
 @pytest.fixture

@@ -16,13 +16,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def client_for(client_for):
-    def make(user):
-        client = client_for(user)
-        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-        return client
-
-    return make
+def client_for(english_client_for):
+    return english_client_for
 
 
 def data(**overrides) -> dict:

@@ -13,10 +13,8 @@ from tiers.events.models import Event
 
 
 @pytest.fixture
-def client(client_for):
-    client = client_for(None)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
+def client(english_client_for):
+    return english_client_for(None)
 
 
 def widget(client, slug="le-quai", **params):

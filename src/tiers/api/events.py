@@ -91,22 +91,7 @@ VALUE_CODES: dict[str, str] = {
 
 
 # The field each rule is about, for the `errors` of a 422.
-FIELD_OF_CODE: dict[str, str] = {
-    **VALUE_CODES,
-    "invalid_kind": "kind",
-    "invalid_town": "from_town",
-    "invalid_phone": "phone",
-    "invalid_amount": "contribution_amount",
-    "invalid_contribution": "contribution",
-    "invalid_departure": "departure_at",
-    "departure_past": "departure_at",
-    "departure_after_end": "departure_at",
-    "departure_too_early": "departure_at",
-    "invalid_return": "return_at",
-    "return_before_departure": "return_at",
-    "return_too_late": "return_at",
-    "invalid_message": "message",
-}
+FIELD_OF_CODE: dict[str, str] = {**rides.FIELD_OF_CODE, **VALUE_CODES}
 
 
 def refused(exc: DomainError) -> HttpResponse:

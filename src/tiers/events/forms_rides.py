@@ -15,22 +15,6 @@ from tiers.events.errors import EventError
 from tiers.events.forms import LocalDateTimeField, set_clock
 from tiers.events.models import Event, Ride
 
-# which field shows a service error, by its code
-ERROR_FIELDS = {
-    "invalid_town": "from_town",
-    "invalid_seats": "seats",
-    "invalid_phone": "phone",
-    "invalid_amount": "contribution_amount",
-    "invalid_contribution": "contribution",
-    "invalid_departure": "departure_at",
-    "departure_past": "departure_at",
-    "departure_after_end": "departure_at",
-    "departure_too_early": "departure_at",
-    "invalid_return": "return_at",
-    "return_before_departure": "return_at",
-    "return_too_late": "return_at",
-}
-
 
 class RideForm(forms.Form):
     from_town = forms.CharField(
@@ -106,7 +90,7 @@ class RideForm(forms.Form):
         }
 
     def add_service_error(self, error: EventError) -> None:
-        field = ERROR_FIELDS.get(error.code)
+        field = rides.FIELD_OF_CODE.get(error.code)
         if field not in self.fields:
             field = None
         self.add_error(field, str(error.message))

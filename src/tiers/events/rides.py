@@ -73,6 +73,25 @@ _BAD_INPUT = {"departure_past", "departure_after_end", "departure_too_early", "r
 _BAD_INPUT |= {"return_before_departure"}
 
 
+# the field of a ride each refusal is about (forms show it there; the API names it)
+FIELD_OF_CODE = {
+    "invalid_kind": "kind",
+    "invalid_town": "from_town",
+    "invalid_seats": "seats",
+    "invalid_phone": "phone",
+    "invalid_amount": "contribution_amount",
+    "invalid_contribution": "contribution",
+    "invalid_departure": "departure_at",
+    "departure_past": "departure_at",
+    "departure_after_end": "departure_at",
+    "departure_too_early": "departure_at",
+    "invalid_return": "return_at",
+    "return_before_departure": "return_at",
+    "return_too_late": "return_at",
+    "invalid_message": "message",
+}
+
+
 def _error(code: str, message: str | Promise) -> EventError:
     error = EventError(message, code=code)
     if code in _STATUS:

@@ -31,7 +31,14 @@ from tiers.accounts.models import User
 from tiers.events import clock, jsonld, rides, sections, services
 from tiers.events.errors import EventError
 from tiers.events.forms import CancelForm, EventForm, FilterForm, SessionForm
-from tiers.events.models import Event, Registration, Session, SessionSignup, Tag
+from tiers.events.models import (
+    Event,
+    EventQuerySet,
+    Registration,
+    Session,
+    SessionSignup,
+    Tag,
+)
 from tiers.events.permissions import (
     can_edit_event,
     can_organise_at,
@@ -189,20 +196,31 @@ def _wants_past(request: HttpRequest) -> bool:
     return request.GET.get("passe") == "1"
 
 
-def place_events(request: HttpRequest, slug: str) -> HttpResponse:
-    place = get_object_or_404(Place, slug=slug)
+def _upcoming_or_past(
+    request: HttpRequest, listed: EventQuerySet, own: EventQuerySet, organiser: bool
+) -> tuple[EventQuerySet, bool, list[Event]]:
+    """The listed events to come, or past ones (`?passe=1`), and for the organisers their
+    drafts to come (`own`: the events they organise)."""
     moment = clock.now()
     past = _wants_past(request)
-    events = Event.objects.listed().filter(place=place)
-    events = events.filter(end__lte=moment) if past else events.upcoming(moment)
-    organiser = can_organise_at(request.user, place)
+    events = listed.filter(end__lte=moment) if past else listed.upcoming(moment)
     drafts: list[Event] = []
     if organiser and not past:
         drafts = list(
-            Event.objects.filter(place=place, status=Event.Status.DRAFT)
-            .upcoming(moment)
-            .order_by("start", "pk")[:50]
+            own.filter(status=Event.Status.DRAFT).upcoming(moment).order_by("start", "pk")[:50]
         )
+    return events, past, drafts
+
+
+def place_events(request: HttpRequest, slug: str) -> HttpResponse:
+    place = get_object_or_404(Place, slug=slug)
+    organiser = can_organise_at(request.user, place)
+    events, past, drafts = _upcoming_or_past(
+        request,
+        Event.objects.listed().filter(place=place),
+        Event.objects.filter(place=place),
+        organiser,
+    )
     title = (_("Past events at %(place)s") if past else _("Events at %(place)s")) % {
         "place": place.name
     }
@@ -228,18 +246,13 @@ def place_events(request: HttpRequest, slug: str) -> HttpResponse:
 
 def network_events(request: HttpRequest, slug: str) -> HttpResponse:
     network = get_object_or_404(Network, slug=slug)
-    moment = clock.now()
-    past = _wants_past(request)
-    events = Event.objects.listed().of_network(network)
-    events = events.filter(end__lte=moment) if past else events.upcoming(moment)
     organiser = can_organise_for(request.user, network)
-    drafts: list[Event] = []
-    if organiser and not past:
-        drafts = list(
-            Event.objects.filter(network=network, status=Event.Status.DRAFT)
-            .upcoming(moment)
-            .order_by("start", "pk")[:50]
-        )
+    events, past, drafts = _upcoming_or_past(
+        request,
+        Event.objects.listed().of_network(network),
+        Event.objects.filter(network=network),
+        organiser,
+    )
     title = (_("Past events of %(network)s") if past else _("Events of %(network)s")) % {
         "network": network.name
     }
