@@ -74,9 +74,10 @@ def test_cancelled_online_and_mixed(make_event, rf_request, manager_a):
     ]
     services.event_cancel(event=event, by=manager_a, reason="Malade")
     event.refresh_from_db()
-    assert parse(event_jsonld(event, rf_request))["eventStatus"] == (
-        "https://schema.org/EventCancelled"
-    )
+    cancelled = parse(event_jsonld(event, rf_request))
+    assert cancelled["eventStatus"] == "https://schema.org/EventCancelled"
+    # nothing left to offer
+    assert cancelled["offers"]["availability"] == "https://schema.org/SoldOut"
 
 
 def test_an_online_event_of_a_network(rf_request, network, coordinator):

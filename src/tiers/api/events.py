@@ -810,7 +810,7 @@ def _kinds(values: list[str] | None) -> list[str]:
             [
                 {
                     "loc": ("query", "kind"),
-                    "msg": _("Unknown kind: %(kind)s.") % {"kind": unknown[0][:40]},
+                    "msg": _("Unknown kind of event: %(kind)s.") % {"kind": unknown[0][:40]},
                     "type": "enum",
                 }
             ]

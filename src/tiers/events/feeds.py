@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.formats import date_format
-from django.utils.html import escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -268,11 +268,11 @@ class EventFeed(Feed):
         return list(events[:FEED_LIMIT])
 
     def item_title(self, item: Event) -> str:
-        # Django's feeds write titles as HTML (many readers render them): escaped text
+        # plain text: the feed's XML writer escapes it (once)
         title = item.title
         if item.is_cancelled:
             title = _("Cancelled: %(title)s") % {"title": title}
-        return escape(f"{title} — {when_text(item)}")
+        return f"{title} — {when_text(item)}"
 
     def item_description(self, item: Event) -> str:
         return item_html(item)

@@ -24,6 +24,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -102,7 +103,9 @@ def join(event: Event, festival: Festival) -> None:
         if festival.requires_approval and event.network_id != network.pk
         else Event.FestivalState.ACCEPTED
     )
-    Event.objects.filter(pk=event.pk).update(festival=festival, festival_state=state)
+    Event.objects.filter(pk=event.pk).update(
+        festival=festival, festival_state=state, updated_at=timezone.now()
+    )
     event.festival, event.festival_state = festival, state
 
 
@@ -121,7 +124,7 @@ def festival_decide(*, event: Event, by: User, accept: bool) -> Event:
     if festival is None or not can_manage_festival(by, festival):
         raise _error("not_allowed", _("Only the network's coordinators run its festivals."))
     state = Event.FestivalState.ACCEPTED if accept else Event.FestivalState.REFUSED
-    Event.objects.filter(pk=event.pk).update(festival_state=state)
+    Event.objects.filter(pk=event.pk).update(festival_state=state, updated_at=timezone.now())
     event.festival_state = state
     transaction.on_commit(lambda: notifications.festival_decided(event.pk))
     return event

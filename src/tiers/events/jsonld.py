@@ -111,8 +111,8 @@ def _offers(event: Event, request: HttpRequest, event_url: str) -> dict[str, Any
     paying = event.price_mode in (Event.PriceMode.SUGGESTED, Event.PriceMode.FIXED)
     if paying and event.price_amount is not None:
         price = f"{event.price_amount:.2f}"
-    available = True
-    if event.registration_open and event.capacity is not None:
+    available = not event.is_cancelled
+    if available and event.registration_open and event.capacity is not None:
         left = registrations.seats_left(event)
         available = left is None or left > 0
     url = event_url

@@ -211,7 +211,9 @@ def event_update(
         if event.festival_id != previous.festival_id:
             if event.festival_id is None:
                 event.festival_state = Event.FestivalState.NONE
-                Event.objects.filter(pk=event.pk).update(festival_state="")
+                Event.objects.filter(pk=event.pk).update(
+                    festival_state="", updated_at=timezone.now()
+                )
             else:
                 festivals.join(event, event.festival)  # type: ignore[arg-type]
         if event.capacity != previous.capacity:
@@ -241,7 +243,9 @@ def event_publish(*, event: Event, by: User) -> Event:
         raise _error("not_allowed", _("You cannot change this event."))
     if event.status != Event.Status.DRAFT:
         raise _error("not_draft", _("Only a draft can be published."))
-    Event.objects.filter(pk=event.pk).update(status=Event.Status.PUBLISHED)
+    Event.objects.filter(pk=event.pk).update(
+        status=Event.Status.PUBLISHED, updated_at=timezone.now()
+    )
     event.status = Event.Status.PUBLISHED
     return event
 
@@ -256,7 +260,10 @@ def event_cancel(*, event: Event, by: User, reason: str) -> Event:
         raise _error("invalid", _("Say why the event is cancelled: registrants are told."))
     with transaction.atomic():
         changed = Event.objects.filter(pk=event.pk).exclude(status=Event.Status.CANCELLED)
-        if not changed.update(status=Event.Status.CANCELLED, cancel_reason=reason):
+        # `updated_at` moves too: feeds and calendars tell their readers the event changed
+        if not changed.update(
+            status=Event.Status.CANCELLED, cancel_reason=reason, updated_at=timezone.now()
+        ):
             raise _error("cancelled", _("This event is already cancelled."))
         holds = Booking.objects.filter(
             Q(event__pk=event.pk) | Q(session__event_id=event.pk), status__in=Booking.ACTIVE

@@ -20,13 +20,12 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
@@ -64,15 +63,16 @@ WIDGET_POLICY = "; ".join(
 def _ics_response(request: HttpRequest, scope: feeds.Scope, filename: str) -> HttpResponse:
     moment = clock.now()
     events = feeds.ics_events(scope, moment)
-    stats = events.order_by().aggregate(last=Max("updated_at"), count=Count("pk"))
+    stats = events.order_by().aggregate(last=Max("updated_at"), count=Count("pk"), ids=Sum("pk"))
     language = translation.get_language() or settings.LANGUAGE_CODE
-    # what the calendar depends on: its events (their last change, how many are in the
-    # window), the language, and the hour (the window moves)
-    version = f"{scope.key}|{stats['last']}|{stats['count']}|{language}|{moment:%Y%m%d%H}"
+    # what the calendar depends on: its events (their last change, which are in the window),
+    # the language, and the hour (the window moves). No Last-Modified: when an event leaves
+    # the calendar, the latest change of those left may be older than the client's copy.
+    version = (
+        f"{scope.key}|{stats['last']}|{stats['count']}|{stats['ids']}|{language}|{moment:%Y%m%d%H}"
+    )
     etag = '"' + hashlib.sha256(version.encode()).hexdigest()[:32] + '"'
-    last = stats["last"]
-    last_modified = int(last.timestamp()) if last is not None else None
-    response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    response = get_conditional_response(request, etag=etag)
     if response is None:
         cache_key = f"events:ics:{etag}"
         body = cache.get(cache_key)
@@ -84,8 +84,6 @@ def _ics_response(request: HttpRequest, scope: feeds.Scope, filename: str) -> Ht
         response = HttpResponse(body, content_type=CONTENT_TYPE)
         response["Content-Disposition"] = f'inline; filename="{filename}"'
     response["ETag"] = etag
-    if last_modified is not None:
-        response["Last-Modified"] = http_date(last_modified)
     patch_cache_control(response, public=True, max_age=MAX_AGE)
     return response
 
