@@ -25,6 +25,7 @@ from tiers.places.models import Place
 MAX_TAGS = 20
 MAX_QUESTIONS = 10
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+MIN_YEAR, MAX_YEAR = 1970, 2999
 
 
 class LocalDateTimeField(forms.DateTimeField):
@@ -47,9 +48,14 @@ class LocalDateTimeField(forms.DateTimeField):
     def to_python(self, value: Any) -> dt.datetime | None:
         with timezone.override(self.tz):
             try:
-                return super().to_python(value)
+                result = super().to_python(value)
             except OverflowError as exc:
                 raise ValidationError(_("This date is out of range."), code="invalid") from exc
+        # far years overflow once moved to UTC or shifted by a series: refused here, as the
+        # API does
+        if result is not None and not MIN_YEAR <= result.year <= MAX_YEAR:
+            raise ValidationError(_("This date is out of range."), code="invalid")
+        return result
 
 
 def set_clock(form: forms.BaseForm, tz: ZoneInfo, names: list[str]) -> None:
