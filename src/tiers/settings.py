@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "tiers.places",
     "tiers.bookings",
     "tiers.events",
+    "tiers.commons",
     "tiers.api",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -208,6 +209,14 @@ LOGIN_RATE_WINDOW = env_int("LOGIN_RATE_WINDOW", 300)
 # Registrations to events without an account, per client address in the window (seconds).
 EVENT_REGISTRATION_RATE_LIMIT = env_int("EVENT_REGISTRATION_RATE_LIMIT", 10)
 EVENT_REGISTRATION_RATE_WINDOW = env_int("EVENT_REGISTRATION_RATE_WINDOW", 3600)
+
+# Documentation commons: accounts younger than COMMONS_NEW_ACCOUNT_DAYS days write at most
+# COMMONS_NEW_ACCOUNT_EDITS_PER_HOUR revisions and messages an hour; others
+# COMMONS_EDITS_PER_HOUR. Attachments up to COMMONS_ATTACHMENT_MAX_MB megabytes.
+COMMONS_NEW_ACCOUNT_DAYS = env_int("COMMONS_NEW_ACCOUNT_DAYS", 4)
+COMMONS_NEW_ACCOUNT_EDITS_PER_HOUR = env_int("COMMONS_NEW_ACCOUNT_EDITS_PER_HOUR", 10)
+COMMONS_EDITS_PER_HOUR = env_int("COMMONS_EDITS_PER_HOUR", 120)
+COMMONS_ATTACHMENT_MAX_MB = env_int("COMMONS_ATTACHMENT_MAX_MB", 10)
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]

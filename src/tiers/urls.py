@@ -16,6 +16,7 @@ urlpatterns = [
     path("compte/", include("tiers.accounts.urls")),
     path("", include("tiers.bookings.urls")),
     path("", include("tiers.events.urls")),
+    path("", include("tiers.commons.urls")),
     path("", include("tiers.places.urls")),
 ]
 

@@ -1,0 +1,1 @@
+"""Pages, revisions and messages in a person's data export and erasure (filled in below)."""
