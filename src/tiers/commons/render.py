@@ -142,7 +142,8 @@ def _render_wikilink(links: Links, inner: str) -> str:
         name = title.split(":", 1)[1].strip()
         return _render_file(links, name, text)
     slug = slug_of(title)
-    label = escape(text or (f"{title} § {section}" if section else title))
+    shown = title.replace("_", " ")
+    label = escape(text or (f"{shown} § {section}" if section else shown))
     if not slug:
         return label
     anchor = f"#{quote(slug_of(section))}" if section and slug_of(section) else ""

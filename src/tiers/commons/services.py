@@ -336,7 +336,9 @@ def create_page(
 
 
 def _locked(page: Page) -> Page:
-    return Page.objects.select_for_update().select_related("current_revision").get(pk=page.pk)
+    # No join here: after waiting for the lock, PostgreSQL re-reads the page row but not a
+    # joined row, which would come from the snapshot taken before the wait.
+    return Page.objects.select_for_update().get(pk=page.pk)
 
 
 def edit_page(
