@@ -130,3 +130,15 @@ def test_targets_and_slugs():
     assert slug_of("  Café   réparation ") == "cafe-reparation"
     assert slug_of("Ελληνικά") == "ελληνικά"
     assert slug_of("!!!") == ""
+
+
+@pytest.mark.parametrize(
+    ("body", "levels"),
+    [("# A\n## B\n### C", [2, 3, 4]), ("## A\n### B", [2, 3]), ("### A\n#### B\n## C", [2, 3, 2]),
+     ("# A\n###### F\n# G", [2, 3, 2]), ("## A\n# B\n## C", [2, 2, 2])],
+)  # fmt: skip
+def test_headings_follow_the_title_without_gaps(body, levels):
+    import re
+
+    html, _links = Links_render(body)
+    assert [int(n) for n in re.findall(r"<h(\d)", html)] == levels

@@ -245,3 +245,18 @@ def test_facts_are_cleaned_per_kind(member_a):
             member_a, PageData(title="CR", kind="compte-rendu", facts={"date": "hier"})
         )
     assert caught.value.code == "invalid_facts"
+
+
+def test_adapting_a_tree_counts_as_one_change(settings, make_page, place_a, make_user):
+    from tiers.commons import remix
+    from tiers.places.models import Membership
+
+    settings.COMMONS_NEW_ACCOUNT_EDITS_PER_HOUR = 2
+    newcomer = make_user("Nouvelle")
+    Membership.objects.create(user=newcomer, place=place_a, state="active")
+    root = make_page("Guide")
+    for n in range(4):
+        make_page(f"Chapitre {n}", parent=root)
+    remix.remix(newcomer, root, place_a, include_children=True)
+    assert Page.objects.filter(place=place_a).count() == 5
+    services.check_rate(newcomer)  # one change of two: still allowed

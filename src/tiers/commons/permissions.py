@@ -107,6 +107,15 @@ def can_record_use(user: AnyUser, place: Place) -> bool:
     return _can_write(user) and (_is_staff(user) or is_manager(user, place))
 
 
+def can_write_in_a_place(user: AnyUser) -> bool:
+    """Whether `user` may create pages in at least one place (one cheap query)."""
+    if not _can_write(user):
+        return False
+    if _is_staff(user):
+        return True
+    return Membership.objects.filter(user=user.pk, state=Membership.State.ACTIVE).exists()
+
+
 def places_to_write_in(user: AnyUser) -> list[Place]:
     """The places whose pages `user` may create (to adapt a page into, say)."""
     if not _can_write(user):

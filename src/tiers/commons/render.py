@@ -223,14 +223,27 @@ def _task_boxes(html: str) -> str:
     return _TASK.sub(box, html)
 
 
+_HEADING = re.compile(r"<(/?)h([1-6])\b")
+
+
 def _shift_headings(html: str) -> str:
-    """Headings start at h2: the page's own title is the h1."""
-    for level in range(5, 0, -1):
-        html = html.replace(f"<h{level} ", f"<h{level + 1} ").replace(
-            f"<h{level}>", f"<h{level + 1}>"
-        )
-        html = html.replace(f"</h{level}>", f"</h{level + 1}>")
-    return html
+    """Headings without gaps under the page's own title (the h1): the text's first heading
+    becomes h2, whether the text starts its sections at `#` or at `##`, and no heading is
+    more than one level below the one before it (h2 then h5 becomes h2 then h3)."""
+    first = _HEADING.search(html)
+    if first is None:
+        return html
+    shift = 2 - int(first.group(2))
+    state = {"previous": 1, "open": 2}
+
+    def relevel(match: re.Match[str]) -> str:
+        if match.group(1):  # a closing tag closes the heading just opened
+            return f"</h{state['open']}"
+        level = max(2, min(6, int(match.group(2)) + shift, state["previous"] + 1))
+        state["previous"] = state["open"] = level
+        return f"<h{level}"
+
+    return _HEADING.sub(relevel, html)
 
 
 def render_with(body: str, links: Links) -> str:

@@ -161,11 +161,20 @@ def check_rate(user: User) -> None:
         settings.COMMONS_NEW_ACCOUNT_EDITS_PER_HOUR if is_new else settings.COMMONS_EDITS_PER_HOUR
     )
     since = now - datetime.timedelta(hours=1)
-    done = Revision.objects.filter(author=user, created_at__gte=since).count()
+    mine = Revision.objects.filter(author=user, created_at__gte=since)
+    # Adapting a tree writes one revision per page copied: it counts as one change.
+    done = mine.exclude(action=Revision.Action.REMIX).count()
+    done += mine.filter(action=Revision.Action.REMIX, page__parent__isnull=True).count()
     done += Comment.objects.filter(author=user, created_at__gte=since).count()
     if done >= limit:
-        oldest = Revision.objects.filter(author=user, created_at__gte=since).order_by("created_at")
-        first = oldest.values_list("created_at", flat=True).first() or now
+        firsts = [
+            model.objects.filter(author=user, created_at__gte=since)
+            .order_by("created_at")
+            .values_list("created_at", flat=True)
+            .first()
+            for model in (Revision, Comment)
+        ]
+        first = min((when for when in firsts if when is not None), default=now)
         retry = max(60, int((first + datetime.timedelta(hours=1) - now).total_seconds()))
         raise RateLimitExceeded(
             gettext_lazy(
@@ -397,6 +406,8 @@ def revert(user: User, page: Page, number: int, comment: str = "") -> Revision |
         note = _("Reverted to revision %(number)d") % {"number": number}
         data = PageData.of_revision(target, comment=f"{note}: {comment}" if comment else note)
         data = clean(data)
+        if replace(data, comment="") == replace(PageData.of_page(locked), comment=""):
+            return None  # the page already reads like that revision
         if slug_of(data.title) != locked.slug:
             _check_title_free(slug_of(data.title), locked)
         revision = _append(
@@ -407,10 +418,12 @@ def revert(user: User, page: Page, number: int, comment: str = "") -> Revision |
     return revision
 
 
-def _same_author(revision: Revision, author_id: int | None, author_name: str) -> bool:
+def _same_author(
+    rev_author_id: int | None, rev_author_name: str, author_id: int | None, author_name: str
+) -> bool:
     if author_id is not None:
-        return revision.author_id == author_id
-    return revision.author_id is None and revision.author_name == author_name
+        return rev_author_id == author_id
+    return rev_author_id is None and rev_author_name == author_name
 
 
 def rollback(
@@ -423,16 +436,30 @@ def rollback(
         raise _refuse(gettext_lazy("You may not moderate this page."), "forbidden")
     with transaction.atomic():
         locked = _locked(page)
-        revisions = list(Revision.objects.filter(page=locked).order_by("-number"))
-        if not revisions or not _same_author(revisions[0], author_id, author_name):
-            return None
-        name = revisions[0].author_name
-        good = next(
-            (rev for rev in revisions if not _same_author(rev, author_id, author_name)), None
+        revisions = list(
+            Revision.objects.filter(page=locked)
+            .order_by("-number")
+            .values_list("number", "author_id", "author_name", "hidden")
         )
-        if good is None:
+        if not revisions or not _same_author(revisions[0][1], revisions[0][2], author_id,
+                                             author_name):  # fmt: skip
+            return None
+        name = revisions[0][2]
+        others = [rev for rev in revisions if not _same_author(rev[1], rev[2], author_id,
+                                                                  author_name)]  # fmt: skip
+        if not others:
             _delete(locked)
             return None
+        # A hidden revision (private data, say) is never made current again: the last visible
+        # one by someone else is restored.
+        visible = next((rev for rev in others if not rev[3]), None)
+        if visible is None:
+            raise _refuse(
+                gettext_lazy("Every earlier revision by someone else is hidden: restore one "
+                             "by hand, or show it again first."),
+                "revision_hidden",
+            )  # fmt: skip
+        good = Revision.objects.get(page=locked, number=visible[0])
         data = clean(
             PageData.of_revision(
                 good,
@@ -442,10 +469,13 @@ def rollback(
         )
         if slug_of(data.title) != locked.slug:
             _check_title_free(slug_of(data.title), locked)
-        return _append(
+        revision = _append(
             locked, data, author=moderator, action=Revision.Action.ROLLBACK,
             reverted_to=good.number,
         )  # fmt: skip
+        transaction.on_commit(lambda: notifications.page_changed(revision.pk))
+    page.refresh_from_db()
+    return revision
 
 
 def rollback_everywhere(moderator: User, vandal: User) -> int:
@@ -532,6 +562,14 @@ def add_comment(user: User, page: Page, body: str, topic: str = "") -> Comment:
     )
     transaction.on_commit(lambda: notifications.comment_added(comment.pk))
     return comment
+
+
+def hide_comment(moderator: User, comment: Comment, *, hidden: bool) -> None:
+    """Hide a discussion message from everyone but moderators (or show it again)."""
+    if not permissions.can_moderate(moderator, comment.page):
+        raise _refuse(gettext_lazy("You may not moderate this page."), "forbidden")
+    Comment.objects.filter(pk=comment.pk).update(hidden=hidden)
+    comment.hidden = hidden
 
 
 def watch(user: User, page: Page, *, email: bool = True) -> Watch:

@@ -1,9 +1,131 @@
-"""(being written)"""
+"""The search page of the commons: words and filters in a GET form, ranked results with their
+highlighted passage, a page of results at a time. Works without JavaScript."""
 
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from tiers.commons import licences, search as search_module
+from tiers.commons.facts import Kind
+from tiers.commons.models import Page, Tag
+from tiers.places.models import Network, Place
+
+PAGE_SIZE = 20
+MAX_PAGE = 10_000
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Where this page of results stands (for the pagination links)."""
+
+    number: int
+    num_pages: int
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.num_pages > 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+def _param(request: HttpRequest, name: str, limit: int = 200) -> str:
+    return " ".join(request.GET.get(name, "").replace("\x00", "").split())[:limit]
+
+
+def _page_number(request: HttpRequest) -> int:
+    try:
+        return max(1, min(int(request.GET.get("page", "1")), MAX_PAGE))
+    except ValueError:
+        return 1
+
+
+def _choices() -> dict[str, Any]:
+    """The options of the filters: only tags, places and networks that have pages."""
+    has_pages = Exists(Page.objects.filter(place=OuterRef("pk")))
+    return {
+        "kinds": Kind.choices,
+        "licences": [(code, info.name) for code, info in licences.INFO.items()],
+        "tags": Tag.objects.filter(Exists(Page.tags.through.objects.filter(tag=OuterRef("pk"))))
+        .order_by("name")
+        .only("name", "slug"),
+        "places": Place.objects.filter(has_pages).order_by("name").only("name", "slug"),
+        "networks": Network.objects.filter(
+            Q(Exists(Page.objects.filter(network=OuterRef("pk"))))
+            | Q(Exists(Page.objects.filter(place__networks=OuterRef("pk"))))
+        )
+        .order_by("name")
+        .only("name", "slug"),
+    }
 
 
 def search(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    return HttpResponse("")
+    q = _param(request, "q", search_module.MAX_QUERY_CHARS)
+    filters = {name: _param(request, name, 100) for name in ("kind", "tag", "place", "network")}
+    filters["licence"] = _param(request, "licence", 100)
+    ignored = False
+    if filters["kind"] and filters["kind"] not in Kind.values:
+        filters["kind"], ignored = "", True
+    if filters["licence"] and filters["licence"] not in licences.Licence.values:
+        filters["licence"], ignored = "", True
+    asked = bool(q or any(filters.values()))
+    number = _page_number(request)
+    total, hits = 0, []
+    if asked:
+        given = {name: value or None for name, value in filters.items()}
+        total, hits = search_module.search(
+            q, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE, **given
+        )
+        last = max(1, math.ceil(total / PAGE_SIZE))
+        if number > last:  # past the end (an old link): the last page
+            number = last
+            total, hits = search_module.search(
+                q, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE, **given
+            )
+    results = [
+        {
+            "page": hit.page,
+            "snippet": hit.snippet,
+            "title_match": hit.title_match,
+            "licence": licences.info(hit.page.licence),
+            "owner": hit.page.owner,
+        }
+        for hit in hits
+    ]
+    context = {
+        "q": q,
+        "filters": filters,
+        "asked": asked,
+        "filtered": any(filters.values()),
+        "ignored": ignored,
+        "total": total,
+        "results": results,
+        "listing": Listing(number, max(1, math.ceil(total / PAGE_SIZE))),
+        "first_number": (number - 1) * PAGE_SIZE + 1,
+        "nothing_to_find": bool(q) and not search_module.Query.parse(q),
+        "title": (
+            _("Search: “%(q)s”") % {"q": q} if q else _("Search the documentation")
+        ),
+        **_choices(),
+    }
+    return render(request, "commons/search.html", context)
