@@ -16,6 +16,8 @@ from playwright.sync_api import BrowserContext, Page
 from tests.e2e.helpers import run_axe
 from tiers.accounts.models import User
 from tiers.bookings import demo as bookings_demo
+from tiers.commons import demo as commons_demo
+from tiers.commons.models import Page as DocPage
 from tiers.events import demo as events_demo
 from tiers.events.models import Event
 from tiers.places import demo
@@ -34,6 +36,8 @@ EVENT_PAGES = (
     "/lieux/",
     "/reseaux/",
 )
+# the documentation commons' pages (and a place's documentation tree)
+COMMONS_PAGES = ("/communs/", "/lieux/quai-des-possibles/documentation/")
 
 
 def crawl(page: Page, origin: str, start: str = "/", only: tuple[str, ...] = ()) -> list[str]:
@@ -78,6 +82,7 @@ def demo_network(transactional_db) -> None:
     demo.create()
     bookings_demo.create()
     events_demo.create()
+    commons_demo.create()
 
 
 @pytest.fixture
@@ -152,3 +157,26 @@ def test_a_registrant_can_reach_every_page_of_their_registrations_and_each_is_ac
     visited = crawl_as("marc", "/inscriptions/", only=EVENT_PAGES)
     assert any(p.startswith("/inscription/") for p in visited)
     assert any(p.startswith("/covoiturage/") for p in visited)
+
+
+def test_a_visitor_can_reach_every_page_of_the_commons_and_each_is_accessible(crawl_as) -> None:
+    visited = crawl_as(None, "/communs/", only=COMMONS_PAGES)
+    conciergerie = DocPage.objects.get(title="Conciergerie de tiers-lieu")
+    assert reverse("commons:page", args=[conciergerie.slug]) in visited
+    for part in ["/historique", "/discussion", "/liens"]:
+        assert any(part in p for p in visited), part
+    for path in ["/communs/modifications-recentes", "/communs/pages-demandees"]:
+        assert path in visited, path
+    assert any("/diff" in p for p in visited)
+    assert any(p.startswith("/communs/recherche") for p in visited)
+
+
+def test_a_moderator_can_reach_every_page_of_the_commons_and_each_is_accessible(
+    crawl_as,
+) -> None:
+    charter = DocPage.objects.get(title="Charte du réseau Ouest")
+    visited = crawl_as("camille", charter.get_absolute_url(), only=COMMONS_PAGES)
+    for name in ["edit", "history", "remix", "attachments"]:
+        path = reverse(f"commons:{name}", args=[charter.slug])
+        assert path in visited, path
+    assert "/communs/suivi" in visited
