@@ -3,6 +3,8 @@
 tiers serve [PORT]        migrate, load the demo the first time, serve (development server)
 tiers demo                (re)create the demo network
 tiers import-places FILE  import places (census CSV, médiation numérique CSV, GeoJSON)
+tiers import-mediawiki DUMP.xml  import a MediaWiki export into the documentation commons
+tiers reindex-commons     rebuild the documentation commons' search index
 tiers create-token EMAIL  print a new API token for an account
 tiers run-periodic        send what is due (booking reminders); --loop SECONDS to repeat
 tiers db-worker           run queued background jobs (with TASKS_BACKEND=database)
