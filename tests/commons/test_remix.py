@@ -4,6 +4,7 @@ attribution, under the licence rules, all or nothing."""
 from __future__ import annotations
 
 import pytest
+from django.utils.translation import gettext
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
@@ -80,7 +81,9 @@ def test_member_adapts_a_page_into_their_place_with_attribution(source, member_a
     assert revision is not None
     assert revision.action == Revision.Action.REMIX
     assert revision.author == member_a
-    assert revision.comment == "Adapted from “Recette du café” (revision 2)"
+    assert revision.comment == gettext("Adapted from “%(title)s” (revision %(number)d)") % {
+        "title": "Recette du café", "number": 2,
+    }  # fmt: skip
     attribution = copy.attribution
     assert attribution["title"] == "Recette du café"
     assert attribution["slug"] == source.slug
@@ -126,7 +129,7 @@ def test_a_chosen_title_is_used_and_a_taken_title_is_a_clear_error(source, membe
         reverse("commons:remix", args=[source.slug]),
         {"place": place_a.slug, "title": "notre-cafe"}, **EN,
     )  # fmt: skip
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "A page with a similar title already exists" in response.content.decode()
     assert Page.objects.filter(remixed_from=source).count() == 1
 
@@ -176,7 +179,7 @@ def test_the_form_offers_the_allowed_licences_and_applies_the_choice(make_page, 
     html = client.get(url, **EN).content.decode()
     assert f'value="{Licence.CC_BY_SA}"' in html and f'value="{Licence.CC0}"' not in html
     response = client.post(url, {"place": place_a.slug, "licence": Licence.CC0}, **EN)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert not Page.objects.filter(remixed_from=page).exists()
     response = client.post(url, {"place": place_a.slug, "licence": Licence.CC_BY_SA}, **EN)
     assert response.status_code == 302
@@ -198,7 +201,7 @@ def test_a_non_commercial_page_needs_the_acknowledgement(make_page, member_a, pl
     assert "Non-commercial use only." in html
     assert 'name="acknowledge_restrictions"' in html
     response = client.post(url, {"place": place_a.slug}, **EN)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Confirm that you have read this limit" in response.content.decode()
     assert not Page.objects.filter(remixed_from=page).exists()
     response = client.post(url, {"place": place_a.slug, "acknowledge_restrictions": "on"}, **EN)
@@ -272,7 +275,7 @@ def test_the_view_shows_the_sub_page_error(tree, member_a, place_a, make_page, c
     assert "Also adapt its 3 sub-pages" in client.get(url, **EN).content.decode()
     response = client.post(url, {"place": place_a.slug, "licence": Licence.CC_BY,
                                  "include_children": "on"}, **EN)  # fmt: skip
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "The sub-page “Outils” cannot be copied" in response.content.decode()
     assert Page.objects.filter(place=place_a).count() == 1
 
@@ -394,7 +397,7 @@ def test_a_member_of_b_cannot_adapt_into_a(source, manager_b, place_a, client_fo
     url = reverse("commons:remix", args=[source.slug])
     assert place_a.slug not in client.get(url, **EN).content.decode()
     response = client.post(url, {"place": place_a.slug}, **EN)
-    assert response.status_code == 200  # not a choice offered
+    assert response.status_code == 422  # not a choice offered
     assert not Page.objects.filter(remixed_from=source).exists()
 
 
