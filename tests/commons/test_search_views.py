@@ -62,9 +62,9 @@ def test_filters(english, make_page, place_a, place_b):
     assert result_titles(english.get(URL, {"q": "compost", "kind": "guide"}).content.decode()) == [
         "Compost B"
     ]
-    assert result_titles(english.get(URL, {"q": "compost", "place": "le-quai"}).content.decode()) == [
-        "Compost A"
-    ]
+    assert result_titles(
+        english.get(URL, {"q": "compost", "place": "le-quai"}).content.decode()
+    ) == ["Compost A"]
     assert result_titles(english.get(URL, {"q": "compost", "tag": "jardin"}).content.decode()) == [
         "Compost A"
     ]
@@ -92,17 +92,27 @@ def test_pagination(english, make_page):
     assert result_titles(html) == [f"Fiche atelier {i}" for i in range(20, 25)]
     assert '<ol class="search-results" start="21"' in html
     # past the end or nonsense: the last or the first page, never an error
-    assert len(result_titles(english.get(URL, {"q": "atelier", "page": "99"}).content.decode())) == 5
-    assert len(result_titles(english.get(URL, {"q": "atelier", "page": "x"}).content.decode())) == 20
+    assert (
+        len(result_titles(english.get(URL, {"q": "atelier", "page": "99"}).content.decode())) == 5
+    )
+    assert (
+        len(result_titles(english.get(URL, {"q": "atelier", "page": "x"}).content.decode())) == 20
+    )
     assert english.get(URL, {"q": "atelier", "page": "-5"}).status_code == 200
 
 
 @pytest.mark.parametrize(
     "params",
     [
-        {"q": "compost\x00"}, {"q": "x" * 100_000}, {"q": '"*NEAR(a b) -c title:d'},
-        {"q": "le la les"}, {"kind": "\x00"}, {"tag": "é" * 500}, {"place": "../.."},
-        {"network": "'; DROP TABLE commons_page; --"}, {"page": "9" * 50},
+        {"q": "compost\x00"},
+        {"q": "x" * 100_000},
+        {"q": '"*NEAR(a b) -c title:d'},
+        {"q": "le la les"},
+        {"kind": "\x00"},
+        {"tag": "é" * 500},
+        {"place": "../.."},
+        {"network": "'; DROP TABLE commons_page; --"},
+        {"page": "9" * 50},
     ],
 )
 def test_no_query_string_makes_an_error(english, make_page, params):
@@ -130,6 +140,29 @@ def test_the_query_count_does_not_grow_with_the_results(
     for i in range(30):
         make_page(f"Fiche {i:02d}", "Un atelier.", tags=["Atelier", f"Tag {i}"])
     # filters' options (tags, places, networks), count, ids, pages, their tags, session
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(12):
         response = english.get(URL, {"q": "atelier"})
     assert len(result_titles(response.content.decode())) == 20
+
+
+def test_more_results_than_counted(english, make_page, monkeypatch):
+    from tiers.commons import search
+
+    monkeypatch.setattr(search, "MAX_RESULTS", 3)
+    monkeypatch.setattr(search, "RANK_ALL", 3)
+    for i in range(5):
+        make_page(f"Fiche atelier {i}", "Un atelier.")
+    monkeypatch.setattr("tiers.commons.views_search.PAGE_SIZE", 2)
+    html = english.get(URL, {"q": "atelier"}).content.decode()
+    assert "More than 3 pages found" in html
+    assert "The first 3 are shown" in html
+    assert "Page 1 of 2" in html
+    html = english.get(URL, {"q": "atelier", "page": "2"}).content.decode()
+    assert result_titles(html) == ["Fiche atelier 2"]
+    assert 'rel="next"' not in html
+
+
+def test_a_final_space_makes_the_last_word_whole(english, make_page):
+    make_page("Notre poulailler", "Des œufs.")
+    assert result_titles(english.get(URL, {"q": "poula"}).content.decode()) == ["Notre poulailler"]
+    assert result_titles(english.get(URL, {"q": "poula "}).content.decode()) == []

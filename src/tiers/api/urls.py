@@ -81,7 +81,7 @@ api = TiersAPI(
 )
 install_problem_handlers(api)
 
-from tiers.api import bookings, events, memberships, networks, opendata, places  # noqa: E402
+from tiers.api import bookings, events, memberships, networks, opendata, pages, places  # noqa: E402
 
 # Open data first: /places.geojson must not be taken for /places/{slug}.
 api.add_router("/", opendata.router)
@@ -90,3 +90,4 @@ api.add_router("/", memberships.router)
 api.add_router("/", networks.router)
 api.add_router("/", bookings.router)
 api.add_router("/", events.router)
+api.add_router("/", pages.router)

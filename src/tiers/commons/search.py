@@ -1,29 +1,36 @@
 """Full-text search of the commons, French-aware and the same on SQLite and PostgreSQL.
 
-Words are prepared in Python, the same way for pages and for queries: the text is folded
-(lower case, no accents: `tiers.core.text.fold`), cut into words (runs of letters and digits),
-French stop words are dropped and every word is reduced to its stem by the Snowball French
-stemmer (after a plural "s" is dropped, which the stemmer does only after some letters). So
-"documenter" finds "Documentation" (both are "document"), "equipe" finds "Équipe" and
-"tiers-lieux" finds "tiers-lieu". The database only stores and matches stems:
+Words are prepared in Python, the same way for pages and for queries: cut into words (runs
+of letters and digits), folded (lower case, no accents: `tiers.core.text.fold`), French stop
+words dropped, and each reduced to its stem by the Snowball French stemmer (after a plural
+"s" is dropped, which the stemmer does only after some letters). So "documenter" finds
+"Documentation" (both are "document"), "equipe" finds "Équipe" and "tiers-lieux" finds
+"tiers-lieu". The database only stores and matches stems:
 
-- PostgreSQL: `commons_page_search(page_id, document tsvector)` with a GIN index. Documents are
-  written as tsvector values of the stems, weighted A (title), B (summary, tags), C (body); a
-  query is the AND of its stems (the last one as a prefix while it is being typed), ranked by
-  `ts_rank`. The stems are given to PostgreSQL as tsvector/tsquery values rather than parsed
-  again by a text search configuration, so that no parser splits a word differently.
+- PostgreSQL: `commons_page_search(page_id, title, head, document)`: `head` is a small
+  tsvector of the title (A), summary and tags (B) and the page's facets (kind, licence, tags,
+  owner: the filters), `document` the same plus the text (C), both GIN-indexed. The stems are
+  given as tsvector/tsquery values rather than parsed again by a text search configuration,
+  so that no parser splits a word differently. A query is the AND of its stems (the last one
+  also a prefix while it is being typed) and of its filters' facets.
 - SQLite: an FTS5 table `commons_page_fts(title, summary, tags, body)` whose rowid is the page
   id, holding the stems; ranked by `bm25` with the columns weighted 10, 4, 4, 1. Every query
   term is quoted, so nothing a person types is taken for FTS5 syntax.
 
-On both, pages whose title holds every word of the query come first, then by rank, then by
-title. Only the page of results shown is loaded and given a snippet (the passage of the
-text with the most words of the query, those words marked).
+On both, the pages whose title holds every word come first, then those whose title, summary
+or tags hold them, then the others; each group by rank, then by title. A search counts up to
+`MAX_RESULTS` pages; on PostgreSQL, beyond `RANK_ALL` pages found, each group is listed by
+title (see `_pg_ranked`: ranking tens of thousands of texts would take seconds). Only the
+page of results shown is loaded and given a snippet (the passage of the text with the most
+words of the query, those words marked, everything else escaped).
 
 The services call `index(page)` after each change of a page's content and `unindex(page_id)`
 before deleting one, in the same transaction; a trigger also drops the entry of a page deleted
 by other means.
 """
+
+# SQL here is built from the table names above and fixed fragments; values are parameters.
+# ruff: noqa: S608
 
 from __future__ import annotations
 
@@ -32,13 +39,14 @@ import re
 import threading
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import snowballstemmer
-from django.db import connection
+from django.db import connection, transaction
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -55,10 +63,12 @@ MAX_WORD = 60
 """Longer "words" (hashes, encoded data) are not indexed."""
 MIN_PREFIX = 3
 """The last word of a query is matched as a prefix (search as you type) from this length."""
-MAX_OFFSET = 100_000
-RANK_ALL = 1000
-"""On PostgreSQL, the text of every page found is ranked when at most this many are found;
-beyond, the pages found only in their text are listed by title (see `_pg_ranked`)."""
+MAX_RESULTS = 1000
+"""A search with words counts and shows at most this many pages (as web search engines do):
+the count says "more" beyond, and no page of results goes further."""
+RANK_ALL = MAX_RESULTS
+"""On PostgreSQL, the pages found are all ranked when at most this many are found; beyond,
+they are listed by title within their tier (title, summary or tags, text): `_pg_ranked`."""
 WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
 """ts_rank's weights of D, C (text), B (summary, tags), A (title)."""
 SNIPPET_WORDS = 30
@@ -81,7 +91,7 @@ STOP_WORDS = frozenset(
     j je l la le les leur leurs lui m ma mais me meme mes moi mon n ne ni nos notre nous on
     ont ou par pas pour qu que quel quelle quelles quels qui s sa sans se sera seront ses si
     son sont sur t ta te tes toi ton tu un une vos votre vous y
-    """.split()
+    """.split()  # noqa: SIM905 (a list of words reads better so)
 )
 
 # Plurals the stemmer keeps apart from their singular (it strips a final "s" only after some
@@ -121,7 +131,9 @@ def _stem_of_folded(word: str) -> str:
 @lru_cache(maxsize=200_000)
 def _word_stems(word: str) -> tuple[str, ...]:
     """The stems of one word as written (folding may cut it in several: "½")."""
-    return tuple(stemmed for part in _WORD.findall(fold(word)) if (stemmed := _stem_of_folded(part)))
+    return tuple(
+        stemmed for part in _WORD.findall(fold(word)) if (stemmed := _stem_of_folded(part))
+    )
 
 
 def stem(word: str) -> str:
@@ -156,7 +168,9 @@ _REF_DEF = re.compile(r"^\s{0,3}\[[^\]\n]+\]:\s*\S+.*$", re.MULTILINE)
 _FOOTNOTE_REF = re.compile(r"\[\^[^\]\s]+\]:?")
 _WIKILINK = re.compile(r"\[\[([^\[\]\n]+?)\]\]")
 _URL = re.compile(r"[hfmHFM](?:ttps?|tp|ailto):[^\s<>]+")
-_LINE_MARKS = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?|(?:[-*+]|\d{1,9}[.)])\s+(?:\[[ xX]\]\s+)?)", re.MULTILINE)
+_LINE_MARKS = re.compile(
+    r"^\s{0,3}(?:#{1,6}\s+|>\s?|(?:[-*+]|\d{1,9}[.)])\s+(?:\[[ xX]\]\s+)?)", re.MULTILINE
+)
 _RULE = re.compile(r"^\s*(?:[-*_]\s*){3,}$|^\s*\|?[\s:|-]*-{3,}[\s:|-]*$", re.MULTILINE)
 _MARKUP = str.maketrans({char: " " for char in "*_~`|"})
 _FILE_PREFIXES = ("fichier:", "file:", "image:", "média:", "media:")
@@ -285,7 +299,7 @@ def _write(entries: Sequence[Entry]) -> None:
         if connection.vendor == "postgresql":
             vectors = [_tsvectors(entry) for entry in entries]
             cursor.execute(
-                f"INSERT INTO {PG_TABLE} (page_id, title, head, document) "  # noqa: S608
+                f"INSERT INTO {PG_TABLE} (page_id, title, head, document) "
                 "SELECT id, title, head::tsvector, document::tsvector "
                 "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[]) "
                 "AS u(id, title, head, document) "
@@ -300,11 +314,11 @@ def _write(entries: Sequence[Entry]) -> None:
             )
         else:
             cursor.executemany(
-                f"DELETE FROM {FTS_TABLE} WHERE rowid = %s",  # noqa: S608
+                f"DELETE FROM {FTS_TABLE} WHERE rowid = %s",
                 [(entry.page_id,) for entry in entries],
             )
             cursor.executemany(
-                f"INSERT INTO {FTS_TABLE} (rowid, title, summary, tags, body) "  # noqa: S608
+                f"INSERT INTO {FTS_TABLE} (rowid, title, summary, tags, body) "
                 "VALUES (%s, %s, %s, %s, %s)",
                 [
                     (
@@ -330,7 +344,7 @@ def unindex(page_id: int) -> None:
     table = PG_TABLE if connection.vendor == "postgresql" else FTS_TABLE
     column = "page_id" if connection.vendor == "postgresql" else "rowid"
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table} WHERE {column} = %s", [page_id])  # noqa: S608
+        cursor.execute(f"DELETE FROM {table} WHERE {column} = %s", [page_id])
 
 
 def reindex_all(batch: int = 1000, progress: Callable[[int, int], None] | None = None) -> int:
@@ -339,6 +353,16 @@ def reindex_all(batch: int = 1000, progress: Callable[[int, int], None] | None =
     longer exist are dropped. Returns the number of pages indexed."""
     ensure_schema()
     total = Page.objects.count()
+    postgresql = connection.vendor == "postgresql"
+    if postgresql:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {PG_TABLE})")
+            empty = cursor.fetchone()[0]
+            if empty and total > batch:
+                # Filling an empty table: build the indexes once at the end, which is several
+                # times faster than updating them row by row.
+                for name in PG_INDEXES:
+                    cursor.execute(f"DROP INDEX IF EXISTS {name}")
     done = 0
     last = 0
     through = Page.tags.through
@@ -361,9 +385,16 @@ def reindex_all(batch: int = 1000, progress: Callable[[int, int], None] | None =
         _write(
             [
                 Entry.of(
-                    pk, title=title, summary=summary, body=body, kind=kind, licence=licence,
-                    place_id=place_id, network_id=network_id, tags=tags.get(pk, []),
-                )  # fmt: skip
+                    pk,
+                    title=title,
+                    summary=summary,
+                    body=body,
+                    kind=kind,
+                    licence=licence,
+                    place_id=place_id,
+                    network_id=network_id,
+                    tags=tags.get(pk, []),
+                )
                 for pk, title, summary, body, kind, licence, place_id, network_id in pages
             ]
         )
@@ -371,15 +402,16 @@ def reindex_all(batch: int = 1000, progress: Callable[[int, int], None] | None =
         last = ids[-1]
         if progress is not None:
             progress(done, total)
+    ensure_schema()  # the indexes, if they were left out
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if postgresql:
             cursor.execute(
-                f"DELETE FROM {PG_TABLE} s WHERE NOT EXISTS "  # noqa: S608
+                f"DELETE FROM {PG_TABLE} s WHERE NOT EXISTS "
                 "(SELECT 1 FROM commons_page p WHERE p.id = s.page_id)"
             )
         else:
             cursor.execute(
-                f"DELETE FROM {FTS_TABLE} WHERE rowid NOT IN (SELECT id FROM commons_page)"  # noqa: S608
+                f"DELETE FROM {FTS_TABLE} WHERE rowid NOT IN (SELECT id FROM commons_page)"
             )
     return done
 
@@ -394,9 +426,14 @@ PG_SCHEMA = [
     f"CREATE TABLE IF NOT EXISTS {PG_TABLE} (page_id bigint PRIMARY KEY, title text NOT NULL, "
     "head tsvector NOT NULL, document tsvector NOT NULL)",
     f"ALTER TABLE {PG_TABLE} ALTER COLUMN document SET STORAGE EXTERNAL",
-    f"CREATE INDEX IF NOT EXISTS {PG_TABLE}_document ON {PG_TABLE} USING gin (document)",
-    f"CREATE INDEX IF NOT EXISTS {PG_TABLE}_head ON {PG_TABLE} USING gin (head)",
+    # Without a pending list: a page saved is in the index itself at once, and no search has
+    # to read through a list of recent entries (a rebuild creates the indexes at the end).
+    f"CREATE INDEX IF NOT EXISTS {PG_TABLE}_document ON {PG_TABLE} "
+    "USING gin (document) WITH (fastupdate = off)",
+    f"CREATE INDEX IF NOT EXISTS {PG_TABLE}_head ON {PG_TABLE} "
+    "USING gin (head) WITH (fastupdate = off)",
     f"CREATE INDEX IF NOT EXISTS {PG_TABLE}_title ON {PG_TABLE} (title, page_id)",
+    f"ANALYZE {PG_TABLE}",
     # A page deleted (or all of them truncated, as the test runner does between tests) takes
     # its entry along. A trigger rather than a foreign key: a foreign key would forbid
     # TRUNCATE of the pages table alone.
@@ -416,6 +453,7 @@ PG_SCHEMA = [
     f"CREATE TRIGGER {PG_TABLE}_truncate AFTER TRUNCATE ON commons_page "
     f"FOR EACH STATEMENT EXECUTE FUNCTION {PG_TABLE}_forget()",
 ]
+PG_INDEXES = [f"{PG_TABLE}_document", f"{PG_TABLE}_head", f"{PG_TABLE}_title"]
 PG_DROP = [
     f"DROP TRIGGER IF EXISTS {PG_TABLE}_delete ON commons_page",
     f"DROP TRIGGER IF EXISTS {PG_TABLE}_truncate ON commons_page",
@@ -552,67 +590,91 @@ def _pg_facets(filters: Filters) -> str | None:
     return " & ".join(parts)
 
 
+@contextmanager
+def _pg_cursor() -> Iterator[Any]:
+    """A cursor for the search statements. PostgreSQL's planner does not count the cost of
+    reading a document stored out of its row, so it would go through every document instead of
+    asking the index: sequential scans are turned off for these statements only (a setting
+    local to the transaction, put back as it was when the transaction goes on after)."""
+    nested = connection.in_atomic_block
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)"
+        )
+        before = cursor.fetchone()[0]
+        try:
+            yield cursor
+        finally:
+            if nested:
+                cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [before])
+
+
 def _pg_ranked(query: Query, facets: str, offset: int, limit: int) -> tuple[int, Rows]:
-    """PostgreSQL: the pages in three tiers, each found through an index and cut at what the
-    page of results needs: (1) the title holds every word, ranked on the title, summary and
-    tags; (2) the summary or tags hold the words the title lacks, ranked so; (3) only the text
-    holds some: ranked on the whole text when there are few pages to rank, by title when there
-    are many (ranking tens of thousands of texts would take seconds)."""
+    """PostgreSQL. The pages are counted up to `MAX_RESULTS` (one more says "more").
+
+    Up to `RANK_ALL` pages found: all ranked, the pages whose title holds every word first,
+    then those whose title, summary or tags hold them, each by ts_rank of the whole page.
+    Beyond (a common word: ranking tens of thousands of texts would take seconds), the same
+    three tiers, each by title, fetched one after the other only as far as the page of
+    results needs, each through an index."""
     words_ = query.tsquery()
     in_title = query.tsquery("A")
     if facets:
         words_, in_title = f"({words_}) & {facets}", f"({in_title}) & {facets}"
-    ranked = query.tsquery()
     need = offset + limit
-    with connection.cursor() as cursor:
+    with _pg_cursor() as cursor:
         cursor.execute(
-            f"SELECT count(*) FROM {PG_TABLE} WHERE document @@ %s::tsquery",  # noqa: S608
-            [words_],
+            f"SELECT count(*) FROM (SELECT 1 FROM {PG_TABLE} "
+            "WHERE document @@ %s::tsquery LIMIT %s) AS found",
+            [words_, MAX_RESULTS + 1],
         )
         count = cursor.fetchone()[0]
-        if not count or offset >= count:
+        if not count or offset >= min(count, MAX_RESULTS):
             return count, []
+        limit = min(limit, MAX_RESULTS - offset)
+        need = offset + limit
         if count <= RANK_ALL:
-            third = "ts_rank(%s, document, %s::tsquery, 1)"
-            third_params = [WEIGHTS, ranked]
-        else:
-            third, third_params = "0", []
+            cursor.execute(
+                f"SELECT page_id, head @@ %s::tsquery AS in_title, "
+                "head @@ %s::tsquery AS in_head, ts_rank(%s, document, %s::tsquery, 1) AS rank "
+                f"FROM {PG_TABLE} WHERE document @@ %s::tsquery "
+                "ORDER BY in_title DESC, in_head DESC, rank DESC, title, page_id "
+                "LIMIT %s OFFSET %s",
+                [in_title, words_, WEIGHTS, query.tsquery(), words_, limit, offset],
+            )
+            return count, [(row[0], row[1]) for row in cursor.fetchall()]
+        # Tiers 1 and 2 from the heads (small, kept in the rows): all of them, then sorted;
+        # materialised so that the planner does not walk the titles checking every head.
         cursor.execute(
-            f"""
-            (SELECT page_id, 1 AS tier, ts_rank(%s, head, %s::tsquery) AS rank, title
-             FROM {PG_TABLE} WHERE head @@ %s::tsquery
-             ORDER BY rank DESC, title, page_id LIMIT %s)
-            UNION ALL
-            (SELECT page_id, 2, ts_rank(%s, head, %s::tsquery) AS rank, title
-             FROM {PG_TABLE} WHERE head @@ %s::tsquery AND NOT head @@ %s::tsquery
-             ORDER BY rank DESC, title, page_id LIMIT %s)
-            UNION ALL
-            (SELECT page_id, 3, {third} AS rank, title
-             FROM {PG_TABLE} WHERE document @@ %s::tsquery AND NOT head @@ %s::tsquery
-             ORDER BY rank DESC, title, page_id LIMIT %s)
-            ORDER BY tier, rank DESC, title, page_id LIMIT %s OFFSET %s
-            """,  # noqa: S608
-            [
-                WEIGHTS, ranked, in_title, need,
-                WEIGHTS, ranked, words_, in_title, need,
-                *third_params, words_, words_, need,
-                limit, offset,
-            ],
-        )  # fmt: skip
-        return count, [(row[0], row[1] == 1) for row in cursor.fetchall()]
+            f"WITH found AS MATERIALIZED (SELECT page_id, title, "
+            f"head @@ %s::tsquery AS in_title FROM {PG_TABLE} WHERE head @@ %s::tsquery) "
+            "SELECT page_id, in_title FROM found ORDER BY in_title DESC, title, page_id "
+            "LIMIT %s",
+            [in_title, words_, need],
+        )
+        rows: Rows = [(row[0], row[1]) for row in cursor.fetchall()]
+        if len(rows) < need:
+            # Tier 3, the pages whose text alone holds the words: many (more than RANK_ALL
+            # pages were found), so the planner walks the titles or sorts, as it sees fit.
+            cursor.execute(
+                f"SELECT page_id FROM {PG_TABLE} WHERE NOT head @@ %s::tsquery "
+                "AND document @@ %s::tsquery ORDER BY title, page_id LIMIT %s",
+                [words_, words_, need - len(rows)],
+            )
+            rows += [(row[0], False) for row in cursor.fetchall()]
+        return count, rows[offset:need]
 
 
 def _pg_listed(facets: str, offset: int, limit: int) -> tuple[int, Rows]:
     """PostgreSQL, without words: the pages that pass the filters, by title."""
     where, params = ("WHERE head @@ %s::tsquery", [facets]) if facets else ("", [])
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM {PG_TABLE} {where}", params)  # noqa: S608
+    with _pg_cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {PG_TABLE} {where}", params)
         count = cursor.fetchone()[0]
         if not count or offset >= count:
             return count, []
         cursor.execute(
-            f"SELECT page_id FROM {PG_TABLE} {where} "  # noqa: S608
-            "ORDER BY title, page_id LIMIT %s OFFSET %s",
+            f"SELECT page_id FROM {PG_TABLE} {where} ORDER BY title, page_id LIMIT %s OFFSET %s",
             [*params, limit, offset],
         )
         return count, [(row[0], False) for row in cursor.fetchall()]
@@ -655,19 +717,26 @@ def _sqlite_ranked(query: Query, filters: Filters, offset: int, limit: int) -> t
     or tags hold them, then the others; each ranked by FTS5's bm25 (title 10, summary 4,
     tags 4, text 1)."""
     extra, params = _sqlite_filters(filters)
+    # CROSS JOIN: SQLite goes through the full-text matches first, then checks the filters on
+    # each page (left to itself, it may go through the pages of a kind and ask the full-text
+    # index about each one, which takes seconds).
     base = (
-        f"FROM {FTS_TABLE} JOIN commons_page p ON p.id = {FTS_TABLE}.rowid "
+        f"FROM {FTS_TABLE} CROSS JOIN commons_page p ON p.id = {FTS_TABLE}.rowid "
         f"WHERE {FTS_TABLE} MATCH %s{extra}"
     )
     base_params = [query.fts(), *params]
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) {base}", base_params)  # noqa: S608
+        cursor.execute(
+            f"SELECT count(*) FROM (SELECT 1 {base} LIMIT %s)",
+            [*base_params, MAX_RESULTS + 1],
+        )
         count = cursor.fetchone()[0]
-        if not count or offset >= count:
+        if not count or offset >= min(count, MAX_RESULTS):
             return count, []
+        limit = min(limit, MAX_RESULTS - offset)
         within = f"{FTS_TABLE}.rowid IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)"
         cursor.execute(
-            f"SELECT p.id, {within} AS in_title, {within} AS in_head, "  # noqa: S608
+            f"SELECT p.id, {within} AS in_title, {within} AS in_head, "
             f"bm25({FTS_TABLE}, 10.0, 4.0, 4.0, 1.0) AS rank {base} "
             "ORDER BY in_title DESC, in_head DESC, rank, p.title, p.id LIMIT %s OFFSET %s",
             [query.fts("title"), query.fts("{title summary tags}"), *base_params, limit, offset],
@@ -680,14 +749,14 @@ def _sqlite_listed(filters: Filters, offset: int, limit: int) -> tuple[int, Rows
     extra, params = _sqlite_filters(filters)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT count(*) FROM commons_page p WHERE 1 = 1{extra}",  # noqa: S608
+            f"SELECT count(*) FROM commons_page p WHERE 1 = 1{extra}",
             params,
         )
         count = cursor.fetchone()[0]
         if not count or offset >= count:
             return count, []
         cursor.execute(
-            f"SELECT p.id FROM commons_page p WHERE 1 = 1{extra} "  # noqa: S608
+            f"SELECT p.id FROM commons_page p WHERE 1 = 1{extra} "
             "ORDER BY p.title, p.id LIMIT %s OFFSET %s",
             [*params, limit, offset],
         )
@@ -700,6 +769,9 @@ def search(
 ) -> tuple[int, list[Hit]]:  # fmt: skip
     """(number of pages found, the hits from `offset`, at most `limit`).
 
+    A search with words counts up to `MAX_RESULTS` pages: a larger number means "more than
+    that", and no hit lies beyond.
+
     With words: the pages holding every one of them (stemmed; the last one as a prefix while
     it is being typed), the pages whose title holds them all first, then by rank. Without
     words (an empty query): the pages that pass the filters, by title. A query with nothing to
@@ -707,13 +779,10 @@ def search(
     `place`, `network`: the network's own pages and those of its places) or codes (`kind`,
     `licence`)."""
     text = (query or "").replace("\x00", "")[:MAX_QUERY_CHARS]
-    offset = max(0, min(int(offset), MAX_OFFSET))
+    offset = max(0, int(offset))
     limit = max(1, min(int(limit), 100))
     filters = Filters(
-        *(
-            (value or "").replace("\x00", "")[:200]
-            for value in (kind, tag, place, network, licence)
-        )
+        *((value or "").replace("\x00", "")[:200] for value in (kind, tag, place, network, licence))
     )
     parsed = Query.parse(text)
     if not parsed and (query or "").strip():
@@ -733,6 +802,20 @@ def search(
     pages = (
         Page.objects.select_related("place", "network")
         .prefetch_related("tags")
+        .only(
+            "title",
+            "slug",
+            "summary",
+            "kind",
+            "licence",
+            "body",
+            "updated_at",
+            "revision_number",
+            "place__slug",
+            "place__name",
+            "network__slug",
+            "network__name",
+        )
         .in_bulk([pk for pk, _t in rows])
     )
     hits = []
@@ -749,9 +832,9 @@ def search(
 
 
 def _best_window(marks: list[int], terms: list[str], size: int) -> tuple[int, int]:
-    """The first and last matching word of the window of `size` words holding the most
-    distinct query terms (then the most matches); `marks` are the indexes of the matching
-    words, `terms` the term each one matched."""
+    """The first and last match of the window of `size` (words, or characters) holding the
+    most distinct query terms (then the most matches); `marks` are the positions of the
+    matches, in order, `terms` the term each one matched."""
     best, best_score = (marks[0], marks[0]), (0, 0)
     seen: Counter[str] = Counter()
     right = 0
@@ -810,18 +893,108 @@ def _passage(text: str, query: Query, *, require_match: bool) -> tuple[str, str]
     return before + "".join(pieces).strip() + after, before + plain + after
 
 
+def _variants() -> dict[str, str]:
+    """For each letter, the letters that fold to it ("e": "eéèêëEÉÈÊË")."""
+    found: dict[str, set[str]] = {}
+    for code in [*range(0x41, 0x5B), *range(0x61, 0x7B), *range(0xC0, 0x250)]:
+        char = chr(code)
+        folded = fold(char)
+        if len(folded) == 1 and folded.isalpha():
+            found.setdefault(folded, set()).add(char)
+    return {letter: "".join(sorted(chars)) for letter, chars in found.items()}
+
+
+_VARIANTS = _variants()
+_LIGATURES = {"oe": "œŒ", "ae": "æÆ", "ss": "ß"}
+
+
+def _letters(stem: str) -> str:
+    """A regular expression of the letters of a folded stem as they may be written."""
+    pattern = []
+    i = 0
+    while i < len(stem):
+        pair = stem[i : i + 2]
+        if pair in _LIGATURES:
+            pattern.append(f"(?:{_letters_plain(pair)}|[{_LIGATURES[pair]}])")
+            i += 2
+            continue
+        pattern.append(_letters_plain(stem[i]))
+        i += 1
+    return "".join(pattern)
+
+
+def _letters_plain(text: str) -> str:
+    return "".join(
+        f"[{re.escape(_VARIANTS[char])}]" if char in _VARIANTS else re.escape(char) for char in text
+    )
+
+
+@lru_cache(maxsize=256)
+def _candidates(query: Query) -> re.Pattern[str]:
+    """Words that may hold a term of the query: those starting like one of its stems (the
+    stemmer may change a word's last letters: "locaux" is "local"). Checked word by word
+    after; this only spares stemming every word of a page."""
+    starts = sorted({term[: max(MIN_PREFIX, len(term) - 2)] for term in query.terms}, key=len)
+    alternatives = "|".join(_letters(start) for start in reversed(starts))
+    return re.compile(rf"(?<![^\W_])(?:{alternatives})[^\W_]*", re.IGNORECASE)
+
+
+_LINE_AROUND = 300
+"""Characters of Markdown kept around the matches (to whole lines) for the snippet."""
+
+
+def _around(markdown: str, query: Query) -> tuple[str, bool, bool] | None:
+    """The Markdown lines around the best cluster of matches of the query: (text, cut
+    before, cut after); None when no word of the query is there."""
+    positions: list[int] = []
+    matched: list[str] = []
+    for match in _candidates(query).finditer(markdown):
+        for word_stem in _word_stems(match.group()):
+            if query.matches(word_stem):
+                positions.append(match.start())
+                matched.append(word_stem)
+                break
+        if len(positions) >= 500:
+            break
+    if not positions:
+        return None
+    first, last = _best_window(positions, matched, _LINE_AROUND)
+    start = markdown.rfind("\n", max(0, first - _LINE_AROUND), first) + 1
+    if start == 0 and first > _LINE_AROUND:
+        start = first - _LINE_AROUND
+    end = markdown.find("\n", last, last + _LINE_AROUND)
+    if end == -1:
+        end = min(len(markdown), last + _LINE_AROUND)
+    return markdown[start:end], start > 0, end < len(markdown)
+
+
 def make_snippet(page: Page, query: Query) -> tuple[SafeString, str]:
     """(HTML, plain text) of the passage of the page's text with the most words of the query:
-    its text first, then its summary, else the beginning of its text (or its summary)."""
-    body = plain_text(page.body[: SNIPPET_SCAN * 2])
+    its text first, then its summary, else the beginning of its summary (or its text)."""
     found = None
     if query:
-        found = _passage(body, query, require_match=True) or _passage(
-            page.summary, query, require_match=True
-        )
+        around = _around(unicodedata.normalize("NFC", page.body[:SNIPPET_SCAN]), query)
+        if around is not None:
+            text, cut_before, cut_after = around
+            found = _passage(plain_text(text), query, require_match=True)
+            if found is not None:
+                found = _cut(found, cut_before, cut_after)
+        if found is None:
+            found = _passage(page.summary, query, require_match=True)
     if found is None:
-        found = _passage(page.summary or body, query, require_match=False)
+        start = page.summary or plain_text(page.body[:2000])
+        found = _passage(start, query, require_match=False)
     if found is None:
-        return mark_safe(""), ""  # noqa: S308 (empty)
+        return mark_safe(""), ""
     snippet, plain = found
     return mark_safe(snippet), plain  # noqa: S308 (every piece of text escaped above)
+
+
+def _cut(found: tuple[str, str], before: bool, after: bool) -> tuple[str, str]:
+    """The ellipses of a passage taken from the middle of a longer text."""
+    html_, plain = found
+    if before and not html_.startswith("… "):
+        html_, plain = "… " + html_, "… " + plain
+    if after and not html_.endswith(" …"):
+        html_, plain = html_ + " …", plain + " …"
+    return html_, plain

@@ -4,15 +4,20 @@ highlighted passage, a page of results at a time. Works without JavaScript."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from tiers.commons import licences, search as search_module
+from tiers.commons import licences
+from tiers.commons import search as search_module
 from tiers.commons.facts import Kind
 from tiers.commons.models import Page, Tag
 from tiers.places.models import Network, Place
@@ -60,27 +65,71 @@ def _page_number(request: HttpRequest) -> int:
         return 1
 
 
-def _choices() -> dict[str, Any]:
-    """The options of the filters: only tags, places and networks that have pages."""
-    has_pages = Exists(Page.objects.filter(place=OuterRef("pk")))
-    return {
-        "kinds": Kind.choices,
-        "licences": [(code, info.name) for code, info in licences.INFO.items()],
-        "tags": Tag.objects.filter(Exists(Page.tags.through.objects.filter(tag=OuterRef("pk"))))
-        .order_by("name")
-        .only("name", "slug"),
-        "places": Place.objects.filter(has_pages).order_by("name").only("name", "slug"),
-        "networks": Network.objects.filter(
-            Q(Exists(Page.objects.filter(network=OuterRef("pk"))))
-            | Q(Exists(Page.objects.filter(place__networks=OuterRef("pk"))))
+CHOICES_CACHE = "commons:search-choices"
+CHOICES_SECONDS = 300
+
+
+def _owners_and_tags() -> dict[str, str]:
+    """The <option>s of the tags, places and networks that have pages, as HTML: kept a few
+    minutes in the cache (a new owner shows up a little later), since a network may have
+    thousands of places."""
+    found = cache.get(CHOICES_CACHE)
+    if found is None:
+        tags = (
+            Tag.objects.filter(Exists(Page.tags.through.objects.filter(tag=OuterRef("pk"))))
+            .order_by("name")
+            .values_list("slug", "name")
         )
-        .order_by("name")
-        .only("name", "slug"),
+        places = (
+            Place.objects.filter(Exists(Page.objects.filter(place=OuterRef("pk"))))
+            .order_by("name")
+            .values_list("slug", "name")
+        )
+        networks = (
+            Network.objects.filter(
+                Q(Exists(Page.objects.filter(network=OuterRef("pk"))))
+                | Q(Exists(Page.objects.filter(place__networks=OuterRef("pk"))))
+            )
+            .order_by("name")
+            .values_list("slug", "name")
+        )
+        found = {"tag": _options(tags), "place": _options(places), "network": _options(networks)}
+        cache.set(CHOICES_CACHE, found, CHOICES_SECONDS)
+    return found
+
+
+def _options(choices: Iterable[tuple[str, str]]) -> str:
+    return "".join(
+        f'<option value="{escape(value)}">{escape(label)}</option>' for value, label in choices
+    )
+
+
+def _selected(options: str, value: str) -> SafeString:
+    """The options with `value` selected (options are built above, every value escaped)."""
+    if value:
+        mark = f'<option value="{escape(value)}">'
+        options = options.replace(mark, mark[:-1] + " selected>", 1)
+    return mark_safe(options)  # noqa: S308
+
+
+def _choices(filters: dict[str, str]) -> dict[str, Any]:
+    owners = _owners_and_tags()
+    kinds = _options((code, str(label)) for code, label in Kind.choices)
+    licence_choices = _options((code, info.name) for code, info in licences.INFO.items())
+    return {
+        "kind_options": _selected(kinds, filters["kind"]),
+        "licence_options": _selected(licence_choices, filters["licence"]),
+        "tag_options": _selected(owners["tag"], filters["tag"]),
+        "place_options": _selected(owners["place"], filters["place"]),
+        "network_options": _selected(owners["network"], filters["network"]),
+        "has_networks": bool(owners["network"]),
     }
 
 
 def search(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     q = _param(request, "q", search_module.MAX_QUERY_CHARS)
+    # A final space says the last word is whole (else it is also a beginning: "poula…").
+    typed = q + " " if q and request.GET.get("q", "")[-1:].isspace() else q
     filters = {name: _param(request, name, 100) for name in ("kind", "tag", "place", "network")}
     filters["licence"] = _param(request, "licence", 100)
     ignored = False
@@ -90,17 +139,17 @@ def search(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         filters["licence"], ignored = "", True
     asked = bool(q or any(filters.values()))
     number = _page_number(request)
-    total, hits = 0, []
+    total, hits = 0, list[search_module.Hit]()
     if asked:
         given = {name: value or None for name, value in filters.items()}
         total, hits = search_module.search(
-            q, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE, **given
+            typed, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE, **given
         )
-        last = max(1, math.ceil(total / PAGE_SIZE))
+        last = max(1, math.ceil(min(total, search_module.MAX_RESULTS) / PAGE_SIZE))
         if number > last:  # past the end (an old link): the last page
             number = last
             total, hits = search_module.search(
-                q, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE, **given
+                typed, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE, **given
             )
     results = [
         {
@@ -120,12 +169,14 @@ def search(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         "ignored": ignored,
         "total": total,
         "results": results,
-        "listing": Listing(number, max(1, math.ceil(total / PAGE_SIZE))),
+        "more": total > search_module.MAX_RESULTS,
+        "max_results": search_module.MAX_RESULTS,
+        "listing": Listing(
+            number, max(1, math.ceil(min(total, search_module.MAX_RESULTS) / PAGE_SIZE))
+        ),
         "first_number": (number - 1) * PAGE_SIZE + 1,
         "nothing_to_find": bool(q) and not search_module.Query.parse(q),
-        "title": (
-            _("Search: “%(q)s”") % {"q": q} if q else _("Search the documentation")
-        ),
-        **_choices(),
+        "title": (_("Search: “%(q)s”") % {"q": q} if q else _("Search the documentation")),
+        **_choices(filters),
     }
     return render(request, "commons/search.html", context)
