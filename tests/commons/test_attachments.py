@@ -10,6 +10,7 @@ import zipfile
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 from PIL import Image
 
 from tiers.commons import services
@@ -52,7 +53,8 @@ def page(make_page) -> Page:
 
 
 def refused(user, page, file, code: str) -> str:
-    with pytest.raises(CommonsError) as caught:
+    # in English, whatever language an earlier request left active (messages are made then)
+    with translation.override("en"), pytest.raises(CommonsError) as caught:
         attach(user, page, file, "")
     assert caught.value.code == code, caught.value.message
     assert not Attachment.objects.filter(page=page).exists()

@@ -4,11 +4,11 @@ attribution, under the licence rules, all or nothing."""
 from __future__ import annotations
 
 import pytest
-from django.utils.translation import gettext
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from tiers.commons import remix as remix_module
 from tiers.commons import services

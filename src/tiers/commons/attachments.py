@@ -212,9 +212,11 @@ def check_file(file: IO[bytes], name: str, size: int) -> Checked:
 
 
 def attach(user: User, page: Page, uploaded_file: UploadedFile, alt: str = "") -> Attachment:
-    """Check and store a file on `page` under a safe name unique to the page."""
+    """Check and store a file on `page` under a safe name unique to the page (a file counts
+    as a change in the rate limit of `services.check_rate`)."""
     if not permissions.can_edit(user, page):
         raise CommonsError(_("You may not add files to this page."), code="forbidden")
+    services.check_rate(user)
     alt = " ".join((alt or "").split())
     if "\x00" in alt:
         raise CommonsError(_("The text contains a NUL character."), code="invalid", field="alt")

@@ -65,6 +65,10 @@ class Tree:
     def pages(self) -> list[Page]:
         return [node.page for node in self.nodes()]
 
+    def authors(self) -> dict[int, list[str]]:
+        """The authors of every page of the tree, in one query."""
+        return services.authors_of([page.pk for page in self.pages()])
+
 
 def page_tree(root: Page, *, limit: int = MAX_EXPORT_PAGES, children: bool = True) -> Tree:
     """`root` and its sub-pages (one query per level), at most `limit` pages in all."""
@@ -256,11 +260,12 @@ class PageInfo:
     sources: list[Source]
 
     @classmethod
-    def of(cls, page: Page) -> PageInfo:
+    def of(cls, page: Page, authors: list[str] | None = None) -> PageInfo:
+        """`authors`: the page's, when they were read with those of the whole tree."""
         return cls(
             page=page,
             licence=licences.info(page.licence),
-            authors=services.authors(page),
+            authors=services.authors(page) if authors is None else authors,
             url=page_url(page),
             attachments=list(page.attachments.all()),
             sources=sources_of(page.attribution or {}),
@@ -421,6 +426,7 @@ def write_zip(root: Page, out: IO[bytes], *, children: bool = True) -> Tree:
     infos: list[PageInfo] = []
     entries: list[tuple[Node, str]] = []
     missing: list[str] = []
+    authors = tree.authors()
     paths: dict[int, str] = {}
     """page pk -> the folder holding its sub-pages"""
     taken: dict[str, set[str]] = {}
@@ -440,7 +446,7 @@ def write_zip(root: Page, out: IO[bytes], *, children: bool = True) -> Tree:
             name = _unique(name, taken.setdefault(parent_folder, {"index", "licence", "fichiers"}))
             paths[page.pk] = f"{parent_folder}/{name}"
             md_path = f"{parent_folder}/{name}.md"
-            info = PageInfo.of(page)
+            info = PageInfo.of(page, authors[page.pk])
             infos.append(info)
             files: dict[str, str] = {}
             up = "../" * (md_path.count("/") - 1)

@@ -8,7 +8,8 @@ Each watcher who asked for e-mails (`Watch.email`) gets one, in their language, 
 author of the change; then nothing more about that page until they look at it again
 (`Watch.notified_at`, cleared by `services.seen`). The watch is marked before the e-mail is
 sent, by a conditional update, so that two changes at once send one e-mail. Inactive and
-erased accounts get nothing. The task reads the rows again: a change hidden or a page
+erased accounts get nothing, nor accounts whose address is not confirmed yet (anyone may sign
+up with someone else's address). The task reads the rows again: a change hidden or a page
 deleted meanwhile sends nothing.
 """
 
@@ -52,6 +53,8 @@ def _watchers(page: Page, author_id: int | None) -> Iterator[Watch]:
         Watch.objects.filter(
             page=page, email=True, notified_at__isnull=True,
             user__is_active=True, user__erased_at__isnull=True,
+            # an address nobody confirmed may be someone else's: nothing is sent to it
+            user__email_verified_at__isnull=False,
         )
         .exclude(user__email="")
         .select_related("user")

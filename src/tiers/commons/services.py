@@ -27,6 +27,7 @@ from tiers.commons.facts import Kind
 from tiers.commons.models import (
     MAX_BODY,
     MAX_TITLE,
+    Attachment,
     Comment,
     Page,
     PageAlias,
@@ -43,6 +44,8 @@ from tiers.places.models import Network, Place
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 60
 MAX_COMMENT = 500
+SAME_MESSAGE_WINDOW = datetime.timedelta(minutes=10)
+"""A discussion message identical to one its author posted this recently is not posted again."""
 
 
 @dataclass
@@ -149,7 +152,7 @@ def clean(data: PageData) -> PageData:
 
 def check_rate(user: User) -> None:
     """New accounts (younger than COMMONS_NEW_ACCOUNT_DAYS) write at most
-    COMMONS_NEW_ACCOUNT_EDITS_PER_HOUR revisions and messages an hour; others at most
+    COMMONS_NEW_ACCOUNT_EDITS_PER_HOUR revisions, messages and files an hour; others at most
     COMMONS_EDITS_PER_HOUR. Counted from the rows, so it holds across app servers."""
     from tiers.core.ratelimit import RateLimitExceeded
 
@@ -166,13 +169,19 @@ def check_rate(user: User) -> None:
     done = mine.exclude(action=Revision.Action.REMIX).count()
     done += mine.filter(action=Revision.Action.REMIX, page__parent__isnull=True).count()
     done += Comment.objects.filter(author=user, created_at__gte=since).count()
+    # Files added (not those copied with the pages one adapted: part of that one change).
+    files = Attachment.objects.filter(uploaded_by=user, created_at__gte=since).exclude(
+        page__remixed_from__isnull=False, page__created_by=user
+    )
+    done += files.count()
     if done >= limit:
         firsts = [
-            model.objects.filter(author=user, created_at__gte=since)
-            .order_by("created_at")
-            .values_list("created_at", flat=True)
-            .first()
-            for model in (Revision, Comment)
+            rows.order_by("created_at").values_list("created_at", flat=True).first()
+            for rows in (
+                Revision.objects.filter(author=user, created_at__gte=since),
+                Comment.objects.filter(author=user, created_at__gte=since),
+                files,
+            )
         ]
         first = min((when for when in firsts if when is not None), default=now)
         retry = max(60, int((first + datetime.timedelta(hours=1) - now).total_seconds()))
@@ -556,6 +565,13 @@ def add_comment(user: User, page: Page, body: str, topic: str = "") -> Comment:
         raise _refuse(gettext_lazy("Write a message."), "required", "body")
     if len(body) > 20_000 or len(topic) > 200:
         raise _refuse(gettext_lazy("This message is too long."), "too_long", "body")
+    # The same message sent twice (a double click, a form sent again): kept once.
+    again = Comment.objects.filter(
+        page=page, author=user, topic=topic, body=body,
+        created_at__gte=timezone.now() - SAME_MESSAGE_WINDOW,
+    ).first()  # fmt: skip
+    if again is not None:
+        return again
     check_rate(user)
     comment = Comment.objects.create(
         page=page, author=user, author_name=user.display_name, topic=topic, body=body
@@ -619,12 +635,17 @@ def attachments_changed(page: Page) -> None:
 
 def authors(page: Page) -> list[str]:
     """The names of a page's authors, in order of their first revision, hidden ones aside."""
-    names: list[str] = []
-    for name in (
-        Revision.objects.filter(page=page, hidden=False)
-        .order_by("number")
-        .values_list("author_name", flat=True)
+    return authors_of([page.pk])[page.pk]
+
+
+def authors_of(page_ids: list[int]) -> dict[int, list[str]]:
+    """`authors` of several pages in one query (a tree being printed or exported)."""
+    names: dict[int, list[str]] = {pk: [] for pk in page_ids}
+    for page_id, name in (
+        Revision.objects.filter(page__in=page_ids, hidden=False)
+        .order_by("page", "number")
+        .values_list("page_id", "author_name")
     ):
-        if name and name not in names:
-            names.append(name)
+        if name and name not in names[page_id]:
+            names[page_id].append(name)
     return names

@@ -28,7 +28,7 @@ from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from tiers.accounts.models import User
 from tiers.commons import attachments as attachments_module
@@ -43,6 +43,9 @@ from tiers.commons.services import PageData
 from tiers.commons.text import slug_of
 from tiers.core.ratelimit import RateLimitExceeded
 from tiers.places.models import Membership, Network, Place
+
+require_form = require_http_methods(["GET", "HEAD", "POST"])
+"""A page with a form: read it, send it; any other method is a 405."""
 
 RECENT_ON_INDEX = 12
 TAGS_ON_INDEX = 40
@@ -94,8 +97,24 @@ def _rate_limited(request: HttpRequest, template: str, context: dict[str, Any],
     return response
 
 
+def _lookup(text: str) -> str:
+    """A part of the address or of a form used to look a row up. No column holds a NUL
+    (PostgreSQL refuses it outright): such a key names no row."""
+    if "\x00" in text:
+        raise Http404(_("There is no page here."))
+    return text
+
+
 def _page(slug: str, *related: str) -> Page:
-    return get_object_or_404(Page.objects.select_related("place", "network", *related), slug=slug)
+    return get_object_or_404(
+        Page.objects.select_related("place", "network", *related), slug=_lookup(slug)
+    )
+
+
+def _posted(request: HttpRequest) -> Any:
+    """The data of a POST, even an empty one (a form sent without its fields is a form with
+    errors, not a blank form); None for a GET."""
+    return request.POST if request.method == "POST" else None
 
 
 def _listed(pages: Any) -> Any:
@@ -113,6 +132,7 @@ def _owner_query(place: Place | None, network: Network | None) -> str:
 # The home and the tags ----------------------------------------------------------------------------
 
 
+@require_safe
 def index(request: HttpRequest) -> HttpResponse:
     recent = list(_listed(Page.objects.all()).order_by("-updated_at", "-pk")[:RECENT_ON_INDEX])
     tags = list(
@@ -132,8 +152,9 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def tag(request: HttpRequest, slug: str) -> HttpResponse:
-    the_tag = get_object_or_404(Tag, slug=slug)
+    the_tag = get_object_or_404(Tag, slug=_lookup(slug))
     pages = _listed(the_tag.pages.all()).order_by("title", "pk")
     paginator = Paginator(pages, TAG_PAGE_SIZE)
     listing = paginator.get_page(request.GET.get("page"))
@@ -199,7 +220,9 @@ def _managed_places(user: User | Any) -> list[Place]:
     )  # fmt: skip
 
 
+@require_safe
 def page(request: HttpRequest, slug: str) -> HttpResponse:
+    _lookup(slug)
     found = (
         Page.objects.select_related(
             "place", "network", "current_revision", "remixed_from", "parent__parent__parent"
@@ -284,27 +307,28 @@ def _form_context(form: PageForm, **extra: Any) -> dict[str, Any]:
     return {"form": form, "rate_limited": "", **extra}
 
 
+@require_form
 @login_required
 def create(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     place: Place | None = None
     network: Network | None = None
     if request.GET.get("lieu"):
-        place = get_object_or_404(Place, slug=request.GET["lieu"][:80])
+        place = get_object_or_404(Place, slug=_lookup(request.GET["lieu"][:80]))
     elif request.GET.get("reseau"):
-        network = get_object_or_404(Network, slug=request.GET["reseau"][:80])
+        network = get_object_or_404(Network, slug=_lookup(request.GET["reseau"][:80]))
     if not permissions.can_write_in(user, place, network):
         return _denied(request, user)
     kind = request.GET.get("kind", "")
     initial = PageForm.initial_of(
         PageData(
-            title=" ".join(request.GET.get("titre", "").split())[:200],
+            title=" ".join(request.GET.get("titre", "").replace("\x00", "").split())[:200],
             kind=kind if kind in Kind.values else Kind.PAGE,
         ),
         base=None,
     )
-    form = PageForm(request.POST or None, place=place, network=network, initial=initial)
-    if parent_slug := request.GET.get("parent"):
+    form = PageForm(_posted(request), place=place, network=network, initial=initial)
+    if (parent_slug := request.GET.get("parent", "")) and "\x00" not in parent_slug:
         form.set_parent_initial(
             Page.objects.filter(place=place, network=network, slug=parent_slug[:220]).first()
         )
@@ -330,6 +354,7 @@ def _status(form: Any) -> int:
     return 422 if form.is_bound and form.errors else 200
 
 
+@require_form
 @login_required
 def edit(request: HttpRequest, slug: str) -> HttpResponse:
     the_page = _page(slug, "parent", "current_revision")
@@ -338,7 +363,7 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
         return _denied(request, user)
     initial = PageForm.initial_of(PageData.of_page(the_page), base=the_page.revision_number)
     form = PageForm(
-        request.POST or None, page=the_page, place=the_page.place, network=the_page.network,
+        _posted(request), page=the_page, place=the_page.place, network=the_page.network,
         initial=initial,
     )  # fmt: skip
     form.set_parent_initial(the_page.parent)
@@ -506,9 +531,13 @@ def use(request: HttpRequest, slug: str) -> HttpResponse:
     if the_page.kind != Kind.COMMONS:
         raise Http404(_("Only a commons sheet lists the places that use it."))
     user = _user(request)
-    place = get_object_or_404(Place, slug=request.POST.get("lieu", "")[:80])
+    place = get_object_or_404(Place, slug=_lookup(request.POST.get("lieu", "")[:80]))
     form = UseForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
+    if not form.is_valid():
+        # a note too long or holding a NUL: said, and nothing recorded
+        messages.error(request, " ".join(str(error) for error in form.errors.get("note", [])))
+        return redirect(reverse("commons:page", args=[the_page.slug]) + "#uses-title")
+    note = form.cleaned_data["note"]
     try:
         if request.POST.get("action") == "remove":
             services.remove_use(user, the_page, place)
@@ -535,6 +564,7 @@ def _int(value: str | None) -> int:
         return 0
 
 
+@require_form
 def discussion(request: HttpRequest, slug: str) -> HttpResponse:
     the_page = _page(slug)
     user = request.user
@@ -547,7 +577,7 @@ def discussion(request: HttpRequest, slug: str) -> HttpResponse:
     if not moderator:
         comments = comments.filter(hidden=False)
     can_comment = permissions.can_comment(user)
-    form = CommentForm(request.POST or None) if can_comment else None
+    form = CommentForm(_posted(request)) if can_comment else None
     context = {
         "page": the_page,
         "comments": list(comments),
@@ -598,13 +628,18 @@ def discussion(request: HttpRequest, slug: str) -> HttpResponse:
 # Files --------------------------------------------------------------------------------------------
 
 
+@require_form
 def attachments(request: HttpRequest, slug: str) -> HttpResponse:
     the_page = _page(slug)
     user = request.user
     if request.method == "POST" and not user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     can_edit = permissions.can_edit(user, the_page)
-    form = AttachmentForm(request.POST or None, request.FILES or None) if can_edit else None
+    form = (
+        AttachmentForm(_posted(request), request.FILES if request.method == "POST" else None)
+        if can_edit
+        else None
+    )
     context = {
         "page": the_page,
         "attachments": list(the_page.attachments.all()),
@@ -622,6 +657,8 @@ def attachments(request: HttpRequest, slug: str) -> HttpResponse:
                     _user(request), the_page, form.cleaned_data["file"],
                     form.cleaned_data.get("alt") or "",
                 )  # fmt: skip
+            except RateLimitExceeded as exc:
+                return _rate_limited(request, "commons/attachments.html", context, exc)
             except CommonsError as exc:
                 _refusal(exc)
                 form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
@@ -637,6 +674,7 @@ def attachments(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _attachment(the_page: Page, name: str) -> Attachment:
+    _lookup(name)
     found = (
         Attachment.objects.filter(page=the_page, name=name).first()
         or Attachment.objects.filter(page=the_page, name__iexact=name).first()
@@ -646,8 +684,9 @@ def _attachment(the_page: Page, name: str) -> Attachment:
     return found
 
 
+@require_safe
 def attachment(request: HttpRequest, slug: str, name: str) -> FileResponse:
-    the_page = get_object_or_404(Page.objects.only("pk", "slug"), slug=slug)
+    the_page = get_object_or_404(Page.objects.only("pk", "slug"), slug=_lookup(slug))
     item = _attachment(the_page, name)
     try:
         handle = item.file.open("rb")
@@ -749,8 +788,12 @@ def _tree(request: HttpRequest, *, place: Place | None = None,
             (p for p in pages if p.parent_id == moved.parent_id),
             key=lambda p: (p.position, p.title, p.pk),
         )
+        direction = request.POST.get("direction")
+        if direction not in ("up", "down"):
+            messages.error(request, _("This action is not understood."))
+            return redirect(f"{url}#page-{moved.pk}")
         index = siblings.index(moved)
-        step = -1 if request.POST.get("direction") == "up" else 1
+        step = -1 if direction == "up" else 1
         if 0 <= index + step < len(siblings):
             siblings[index], siblings[index + step] = siblings[index + step], siblings[index]
             try:
@@ -776,10 +819,12 @@ def _tree(request: HttpRequest, *, place: Place | None = None,
     )
 
 
+@require_form
 def place_tree(request: HttpRequest, slug: str) -> HttpResponse:
     return _tree(request, place=get_object_or_404(Place, slug=slug))
 
 
+@require_form
 def network_tree(request: HttpRequest, slug: str) -> HttpResponse:
     return _tree(request, network=get_object_or_404(Network, slug=slug))
 

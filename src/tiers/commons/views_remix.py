@@ -41,6 +41,8 @@ QR_MAX_AGE = 24 * 3600
 
 def _page(request: HttpRequest, slug: str, view: str) -> Page | HttpResponse:
     """The page with this slug, or a redirection to the page an old title now leads to."""
+    if "\x00" in slug:  # no column holds one (PostgreSQL refuses it outright)
+        raise Http404(_("No page has this address."))
     page = Page.objects.select_related("place", "network").filter(slug=slug).first()
     if page is not None:
         return page
@@ -82,16 +84,20 @@ def remix(request: HttpRequest, slug: str) -> HttpResponse:
         "source_flagged": licences.is_flagged(source.licence),
     }
     if not places:
+        # nowhere to adapt it to: the page says why (and a POST is refused)
         context["form"] = None
-        return render(request, "commons/remix.html", context)
+        status = 403 if request.method == "POST" else 200
+        return render(request, "commons/remix.html", context, status=status)
     form = RemixForm(
         request.POST if request.method == "POST" else None,
         source=source, places=places, children=children, flagged=context["flagged"],
         initial={"place": request.GET.get("lieu") or places[0].slug},
     )  # fmt: skip
     context["form"] = form
-    if request.method != "POST" or not form.is_valid():
+    if request.method != "POST":
         return render(request, "commons/remix.html", context)
+    if not form.is_valid():
+        return render(request, "commons/remix.html", context, status=422)
     try:
         copy = remix_module.remix(user, source, **form.service_arguments())
     except RateLimitExceeded as exc:
@@ -104,7 +110,7 @@ def remix(request: HttpRequest, slug: str) -> HttpResponse:
             raise PermissionDenied(str(exc.message)) from None
         field = exc.field if exc.field in form.fields else None
         form.add_error(field, str(exc.message))
-        return render(request, "commons/remix.html", context)
+        return render(request, "commons/remix.html", context, status=422)
     copied = copy.children.count()
     messages.success(
         request,
@@ -151,9 +157,10 @@ def export_zip(request: HttpRequest, slug: str) -> HttpResponseBase:
 
 def _printed(tree: exports.Tree) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
+    authors = tree.authors()
     for node in tree.nodes():
         page = node.page
-        info = exports.PageInfo.of(page)
+        info = exports.PageInfo.of(page, authors[page.pk])
         items.append(
             {
                 "page": page,
