@@ -72,6 +72,9 @@ def crawl(page: Page, origin: str, start: str = "/", only: tuple[str, ...] = ())
                 continue
             if only and not parts.path.startswith(only):
                 continue
+            # the commons have crawls of their own, or their many pages fill the others up
+            if not only and (parts.path.startswith("/communs/") or "/documentation/" in parts.path):
+                continue
             if target not in seen:
                 queue.append(target)
     return visited
