@@ -770,7 +770,7 @@ def build_search_index(verbose: bool) -> dict[str, Any]:
     """`tiers.commons.search.reindex_all()`, timed, when the search module has it; the
     digest of the search code is kept so that a reused database is indexed again after a
     change of it."""
-    from django.db import transaction
+    from django.db import connection, transaction
 
     from tiers.commons import search
     from tiers.places.models import Place
@@ -781,6 +781,13 @@ def build_search_index(verbose: bool) -> dict[str, Any]:
         if verbose:
             print("  tiers.commons.search has no reindex_all(): no search index built")
         return {"built": False, "reason": "tiers.commons.search.reindex_all() does not exist"}
+    drop = getattr(search, "schema_statements", None)
+    if drop is not None:
+        # From an empty index, as after generating (a reused database may hold an index
+        # written by an older version of the search code, in an older shape).
+        with connection.cursor() as cursor:
+            for statement in drop(connection.vendor, drop=True):
+                cursor.execute(statement)
     started = time.perf_counter()
     result = reindex()
     seconds = time.perf_counter() - started

@@ -622,6 +622,33 @@ def measure_subprocess(
     return best
 
 
+def measure_database(
+    db: str,
+    sizes: list[tuple[int, int]],
+    args: argparse.Namespace,
+    results: dict[str, Any],
+    dropped: list[str],
+) -> None:
+    """Each size on one database: the data set, then the in-process measurement."""
+    from run import base_env, check_migrated
+
+    for pages, revisions in sizes:  # the largest last: the load test runs on it
+        url = database_url(db, pages, args)
+        if db == "postgres":
+            dropped.append(url)
+        env = base_env(url, None)
+        log(f"{db}: {pages} pages, {revisions} revisions: data set and search index")
+        gen_report = RESULTS_DIR / f"commons-generate-{db}-{pages}.json"
+        results["generated"][db][str(pages)] = generate(pages, revisions, args, env, gen_report)
+        check_migrated(url, env)
+        log(f"{db}: {pages} pages, server time and query counts, in-process")
+        measured, others = measure_subprocess(
+            env, RESULTS_DIR / f"commons-inprocess-{db}-{pages}.json", args
+        )
+        measured["others_cpu_pct"] = others
+        results["inprocess"][db][str(pages)] = measured
+
+
 def fmt(value: Any, width: int = 8) -> str:
     return f"{value:{width}.2f}" if isinstance(value, int | float) else f"{value!s:>{width}}"
 
@@ -715,6 +742,8 @@ def report(results: dict[str, Any]) -> str:
     for db, load in results.get("load", {}).items():
         lines += ["", f"Anonymous page views through gunicorn ({db})"]
         lines.append(load.get("text", json.dumps(load)[:2000]))
+    if results.get("errors"):
+        lines += ["", "Stopped: " + "; ".join(results["errors"])]
     return "\n".join(lines)
 
 
@@ -777,7 +806,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     from bookings_run import drop_postgres
-    from run import background, base_env, check_migrated, collectstatic, machine, postgres_version
+    from run import background, base_env, collectstatic, machine, postgres_version
 
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
@@ -799,6 +828,7 @@ def main(argv: list[str] | None = None) -> int:
         "inprocess": {},
         "import": {},
         "load": {},
+        "errors": [],
     }
     if "postgres" in dbs:
         results["machine"]["postgresql"] = postgres_version(args.postgres_url)
@@ -808,26 +838,16 @@ def main(argv: list[str] | None = None) -> int:
         for db in [] if args.import_only else dbs:
             results["generated"][db] = {}
             results["inprocess"][db] = {}
-            for pages, revisions in sizes:  # the largest last: the load test runs on it
-                url = database_url(db, pages, args)
-                if db == "postgres":
-                    dropped.append(url)
-                env = base_env(url, None)
-                log(f"{db}: {pages} pages, {revisions} revisions: data set and search index")
-                gen_report = RESULTS_DIR / f"commons-generate-{db}-{pages}.json"
-                results["generated"][db][str(pages)] = generate(
-                    pages, revisions, args, env, gen_report
-                )
-                check_migrated(url, env)
-                log(f"{db}: {pages} pages, server time and query counts, in-process")
-                measured, others = measure_subprocess(
-                    env, RESULTS_DIR / f"commons-inprocess-{db}-{pages}.json", args
-                )
-                measured["others_cpu_pct"] = others
-                results["inprocess"][db][str(pages)] = measured
+            try:
+                measure_database(db, sizes, args, results, dropped)
+            except SystemExit as exc:  # the other database is measured all the same
+                log(f"{db}: stopped: {exc}")
+                results["errors"].append(f"{db}: {exc}")
+                continue
             if db in load_on and not args.skip_load:
                 url = database_url(db, args.pages, args)
                 out = RESULTS_DIR / f"commons-load-{db}.json"
+                out.unlink(missing_ok=True)
                 background(args)
                 log(f"{db}: anonymous page views through gunicorn, {args.clients} clients")
                 cmd = [
@@ -854,7 +874,12 @@ def main(argv: list[str] | None = None) -> int:
                 if db == "postgres":
                     dropped.append(import_url(db, args))
                 log(f"{db}: tiers import-mediawiki {dump.name} into an empty database")
-                results["import"][db] = imported = import_rate(db, args, dump)
+                try:
+                    results["import"][db] = imported = import_rate(db, args, dump)
+                except SystemExit as exc:
+                    log(f"{db}: import stopped: {exc}")
+                    results["errors"].append(f"{db} import: {exc}")
+                    continue
                 log(
                     f"{db}: exit {imported['exit_code']}, {imported['seconds']} s, "
                     f"{imported.get('pages_per_s', '-')} pages/s, "
@@ -874,7 +899,8 @@ def main(argv: list[str] | None = None) -> int:
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str), "utf-8")
     (RESULTS_DIR / f"commons-{stamp}{suffix}.txt").write_text(text + "\n", encoding="utf-8")
     log(f"results written to {out.relative_to(REPO_DIR)}")
-    failed = [db for db, load in results["load"].items() if not load.get("ok")]
+    failed = list(results["errors"])
+    failed += [db for db, load in results["load"].items() if not load.get("ok")]
     failed += [db for db, imp in results["import"].items() if imp.get("exit_code")]
     return 1 if failed else 0
 
