@@ -4,49 +4,19 @@ get one page. Runs on SQLite by default and on PostgreSQL with DATABASE_URL."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
 
+from tests.concurrency import race
 from tiers.commons import services
-from tiers.commons.errors import CommonsError
 from tiers.commons.models import Page, Revision
 from tiers.commons.services import PageData
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.django_db(transaction=True)]
 
 EDITORS = 20
-
-
-def race(jobs: list[Callable[[], str]]) -> Counter[str]:
-    barrier = threading.Barrier(len(jobs))
-    outcomes: Counter[str] = Counter()
-    lock = threading.Lock()
-
-    def run(job: Callable[[], str]) -> None:
-        try:
-            barrier.wait()
-            try:
-                outcome = job()
-            except CommonsError as exc:
-                outcome = exc.code
-            except Exception as exc:  # any other failure must show in the counts
-                outcome = f"{type(exc).__name__}: {exc}"
-            with lock:
-                outcomes[outcome] += 1
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=180)
-    assert not any(thread.is_alive() for thread in threads)
-    return outcomes
 
 
 def test_simultaneous_edits_from_one_revision(make_user, make_page):

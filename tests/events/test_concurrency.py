@@ -14,10 +14,9 @@ from collections import Counter
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
 
+from tests.concurrency import race
 from tiers.events import clock, registrations
-from tiers.events.errors import EventError
 from tiers.events.models import Event, Registration
 
 from .conftest import NOW, at
@@ -26,35 +25,6 @@ pytestmark = [pytest.mark.concurrency, pytest.mark.django_db(transaction=True)]
 
 PEOPLE = 50
 CAPACITY = 10
-
-
-def race(jobs: list[Callable[[], str]]) -> Counter[str]:
-    """Run each job in its own thread, all released at once by a barrier; count outcomes."""
-    barrier = threading.Barrier(len(jobs))
-    outcomes: Counter[str] = Counter()
-    lock = threading.Lock()
-
-    def run(job: Callable[[], str]) -> None:
-        try:
-            barrier.wait()
-            try:
-                outcome = job()
-            except EventError as exc:
-                outcome = exc.code
-            except Exception as exc:  # any other failure must show in the counts
-                outcome = f"{type(exc).__name__}: {exc}"
-            with lock:
-                outcomes[outcome] += 1
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=180)
-    assert not any(thread.is_alive() for thread in threads)
-    return outcomes
 
 
 def held(event: Event) -> int:
