@@ -717,12 +717,20 @@ def report(results: dict[str, Any]) -> str:
                     f"{fmt(st['p99_ms'])} {queries:>7} {st['bytes']:9} "
                     f"{met(name, db, st['p95_ms']):>4} {measured.get('others_cpu_pct', 0):5.0f}%"
                 )
-    lines += ["", "Query counts against the size (must not grow)"]
+    lines += [
+        "",
+        "Query counts against the size (must not grow; min-max over the pages or queries "
+        "of a target)",
+    ]
     for db, by_size in results["inprocess"].items():
         sizes = list(by_size)
         names = list(by_size[sizes[-1]]["targets"]) if sizes else []
         for name in names:
-            counts = [str(by_size[s]["targets"].get(name, {}).get("queries", "-")) for s in sizes]
+            counts = []
+            for size in sizes:
+                st = by_size[size]["targets"].get(name, {})
+                low, high = st.get("queries_min", "-"), st.get("queries", "-")
+                counts.append(str(high) if low == high else f"{low}-{high}")
             lines.append(f"{db:9} {name:18} " + " → ".join(counts) + f"  ({' → '.join(sizes)})")
     if results.get("import"):
         lines += ["", "Import of a MediaWiki dump with `tiers import-mediawiki` (empty database)"]
