@@ -112,3 +112,25 @@ def test_wanted_pages_are_paginated_with_few_queries(
     second = client.get(reverse("commons:wanted") + "?page=2")
     assert len(second.context["rows"]) == 10
     assert client.get(reverse("commons:wanted") + "?page=abc").status_code == 200
+
+
+def test_the_wanted_list_is_cached_until_the_wanted_links_change(
+    client_for, make_page, member_a, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    from tiers.commons import wanted
+
+    accueil = make_page("Accueil", "Voir [[Four à pain]].")
+    client = client_for(None)
+    assert wanted_rows(client) == [("Four à pain", 1)]
+    with django_assert_num_queries(0):  # anonymous, no session: nothing but the cached list
+        assert wanted_rows(client) == [("Four à pain", 1)]
+    version = wanted.cache.get(wanted.VERSION_KEY)
+    # an edit that leaves the wanted links as they were keeps the list
+    edit(member_a, accueil, body="Voir [[Four à pain]], vite.")
+    assert wanted.cache.get(wanted.VERSION_KEY) == version
+    # one that adds a wanted link renews it, now and again after the commit
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        edit(member_a, accueil, body="Voir [[Four à pain]] et [[Compost]].")
+    assert [c.__qualname__ for c in callbacks].count("changed.<locals>.renew") == 1
+    assert wanted.cache.get(wanted.VERSION_KEY) != version
+    assert wanted_rows(client) == [("Compost", 1), ("Four à pain", 1)]

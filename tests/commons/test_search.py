@@ -104,13 +104,14 @@ def test_title_matches_come_first_then_rank(make_page):
 
 
 def test_many_results_come_in_tiers_and_stop_at_the_cap(make_page, monkeypatch):
-    # Past RANK_ALL pages found, PostgreSQL lists each tier by title (SQLite ranks them with
-    # bm25 all the same); past MAX_RESULTS, the count says "more" and no result lies beyond.
+    # Past RANK_ALL pages found, each tier is listed by title, not ranked ("Eee" says
+    # "compost" more often than "Ddd"); past MAX_RESULTS, the count says "more" and no result
+    # lies beyond.
     monkeypatch.setattr(search, "RANK_ALL", 2)
     monkeypatch.setattr(search, "MAX_RESULTS", 5)
     make_page("Fff", "compost")
-    make_page("Ddd", "compost compost compost")
-    make_page("Eee", "compost")
+    make_page("Ddd", "compost, du jardin au potager, et bien d'autres choses")
+    make_page("Eee", "compost compost compost")
     make_page("Ccc", "x", tags=["Compost"])
     make_page("Bbb compost", "x")
     make_page("Aaa compost", "x")
@@ -120,6 +121,20 @@ def test_many_results_come_in_tiers_and_stop_at_the_cap(make_page, monkeypatch):
     assert [h.title_match for h in hits] == [True, True, False, False, False]
     assert [h.page.title for h in search.search("compost", offset=3, limit=10)[1]] == ["Ddd", "Eee"]
     assert search.search("compost", offset=5)[1] == []
+    monkeypatch.setattr(search, "RANK_ALL", 100)
+    assert [h.page.title for h in search.search("compost")[1]][3:] == ["Eee", "Fff"]
+
+
+def test_many_results_in_tiers_keep_the_filters(make_page, place_a, monkeypatch):
+    monkeypatch.setattr(search, "RANK_ALL", 1)
+    for title in ["Bbb", "Aaa", "Ccc compost"]:
+        make_page(title, "compost", place=place_a)
+    make_page("Aab compost", "x", tags=["Jardin"], place=place_a)
+    make_page("Aaa compost ailleurs", "compost")
+    count, hits = search.search("compost", place=place_a.slug)
+    assert count == 4
+    assert [h.page.title for h in hits] == ["Aab compost", "Ccc compost", "Aaa", "Bbb"]
+    assert [h.page.title for h in search.search("compost", tag="jardin")[1]] == ["Aab compost"]
 
 
 def test_count_and_pages_of_results(make_page):

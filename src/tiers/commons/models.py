@@ -121,6 +121,7 @@ class Page(models.Model):
             models.Index(fields=["place", "parent", "position"], name="page_place_tree"),
             models.Index(fields=["network", "parent", "position"], name="page_network_tree"),
             models.Index(fields=["kind", "title"], name="page_kind_title"),
+            models.Index(fields=["title", "id"], name="page_title"),
         ]
 
     def __str__(self) -> str:

@@ -19,8 +19,8 @@ words dropped, and each reduced to its stem by the Snowball French stemmer (afte
 
 On both, the pages whose title holds every word come first, then those whose title, summary
 or tags hold them, then the others; each group by rank, then by title. A search counts up to
-`MAX_RESULTS` pages; on PostgreSQL, beyond `RANK_ALL` pages found, each group is listed by
-title (see `_pg_ranked`: ranking tens of thousands of texts would take seconds). Only the
+`MAX_RESULTS` pages; beyond `RANK_ALL` pages found, each group is listed by title (see
+`_pg_ranked`: ranking tens of thousands of texts would take seconds). Only the
 page of results shown is loaded and given a snippet (the passage of the text with the most
 words of the query, those words marked, everything else escaped).
 
@@ -67,8 +67,8 @@ MAX_RESULTS = 1000
 """A search with words counts and shows at most this many pages (as web search engines do):
 the count says "more" beyond, and no page of results goes further."""
 RANK_ALL = MAX_RESULTS
-"""On PostgreSQL, the pages found are all ranked when at most this many are found; beyond,
-they are listed by title within their tier (title, summary or tags, text): `_pg_ranked`."""
+"""The pages found are all ranked when at most this many are found; beyond, they are listed by
+title within their tier (title, summary or tags, text): `_pg_ranked`, `_sqlite_ranked`."""
 WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
 """ts_rank's weights of D, C (text), B (summary, tags), A (title)."""
 SNIPPET_WORDS = 30
@@ -713,9 +713,13 @@ def _sqlite_filters(filters: Filters) -> tuple[str, list[Any]]:
 
 
 def _sqlite_ranked(query: Query, filters: Filters, offset: int, limit: int) -> tuple[int, Rows]:
-    """SQLite: the pages whose title holds every word first, then those whose title, summary
-    or tags hold them, then the others; each ranked by FTS5's bm25 (title 10, summary 4,
-    tags 4, text 1)."""
+    """SQLite. The pages are counted up to `MAX_RESULTS` (one more says "more").
+
+    Up to `RANK_ALL` pages found: the pages whose title holds every word first, then those
+    whose title, summary or tags hold them, then the others; each ranked by FTS5's bm25
+    (title 10, summary 4, tags 4, text 1). Beyond (a common word: bm25 of tens of thousands
+    of texts takes a third of a second), the same three tiers, each by title, as on
+    PostgreSQL (`_pg_ranked`)."""
     extra, params = _sqlite_filters(filters)
     # CROSS JOIN: SQLite goes through the full-text matches first, then checks the filters on
     # each page (left to itself, it may go through the pages of a kind and ask the full-text
@@ -725,6 +729,8 @@ def _sqlite_ranked(query: Query, filters: Filters, offset: int, limit: int) -> t
         f"WHERE {FTS_TABLE} MATCH %s{extra}"
     )
     base_params = [query.fts(), *params]
+    matching = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
+    in_title = f"{FTS_TABLE}.rowid IN ({matching})"
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT count(*) FROM (SELECT 1 {base} LIMIT %s)",
@@ -734,14 +740,35 @@ def _sqlite_ranked(query: Query, filters: Filters, offset: int, limit: int) -> t
         if not count or offset >= min(count, MAX_RESULTS):
             return count, []
         limit = min(limit, MAX_RESULTS - offset)
-        within = f"{FTS_TABLE}.rowid IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)"
+        need = offset + limit
+        head = query.fts("{title summary tags}")
+        if count <= RANK_ALL:
+            cursor.execute(
+                f"SELECT p.id, {in_title} AS in_title, {in_title} AS in_head, "
+                f"bm25({FTS_TABLE}, 10.0, 4.0, 4.0, 1.0) AS rank {base} "
+                "ORDER BY in_title DESC, in_head DESC, rank, p.title, p.id LIMIT %s OFFSET %s",
+                [query.fts("title"), head, *base_params, limit, offset],
+            )
+            return count, [(row[0], bool(row[1])) for row in cursor.fetchall()]
+        # Tiers 1 and 2: the matches in the titles, summaries and tags (few), sorted.
         cursor.execute(
-            f"SELECT p.id, {within} AS in_title, {within} AS in_head, "
-            f"bm25({FTS_TABLE}, 10.0, 4.0, 4.0, 1.0) AS rank {base} "
-            "ORDER BY in_title DESC, in_head DESC, rank, p.title, p.id LIMIT %s OFFSET %s",
-            [query.fts("title"), query.fts("{title summary tags}"), *base_params, limit, offset],
+            f"SELECT p.id, {in_title} AS in_title FROM {FTS_TABLE} CROSS JOIN commons_page p "
+            f"ON p.id = {FTS_TABLE}.rowid WHERE {FTS_TABLE} MATCH %s{extra} "
+            "ORDER BY in_title DESC, p.title, p.id LIMIT %s",
+            [query.fts("title"), head, *params, need],
         )
-        return count, [(row[0], bool(row[1])) for row in cursor.fetchall()]
+        rows: Rows = [(row[0], bool(row[1])) for row in cursor.fetchall()]
+        if len(rows) < need:
+            # Tier 3: the pages whose text alone holds the words, walked by title (many were
+            # found, so the first ones come soon).
+            cursor.execute(
+                f"SELECT p.id FROM commons_page p INDEXED BY page_title "
+                f"WHERE p.id IN ({matching}) AND p.id NOT IN ({matching}){extra} "
+                "ORDER BY p.title, p.id LIMIT %s",
+                [query.fts(), head, *params, need - len(rows)],
+            )
+            rows += [(row[0], False) for row in cursor.fetchall()]
+        return count, rows[offset:need]
 
 
 def _sqlite_listed(filters: Filters, offset: int, limit: int) -> tuple[int, Rows]:

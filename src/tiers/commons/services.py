@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from tiers.accounts.models import User
 from tiers.commons import facts as facts_module
-from tiers.commons import licences, notifications, permissions, search
+from tiers.commons import licences, notifications, permissions, search, wanted
 from tiers.commons.errors import CommonsError, EditConflict
 from tiers.commons.facts import Kind
 from tiers.commons.models import (
@@ -251,11 +251,16 @@ def _set_tags(page: Page, names: list[str]) -> None:
 def _record_links(page: Page) -> None:
     """Render the body once: the HTML goes on the page, the wiki links into PageLink."""
     html, links = render(page.body, page)
+    wanted_before = set(
+        PageLink.objects.filter(source=page, target=None).values_list("target_slug", flat=True)
+    )
     PageLink.objects.filter(source=page).delete()
     targets = {**links.found, **links.wanted}
     existing = dict(Page.objects.filter(slug__in=targets).values_list("slug", "pk")) | dict(
         PageAlias.objects.filter(slug__in=targets).values_list("slug", "page_id")
     )
+    if wanted_before != {slug for slug in targets if slug not in existing}:
+        wanted.changed()
     PageLink.objects.bulk_create(
         PageLink(source=page, target_slug=slug, target_title=title[:MAX_TITLE],
                  target_id=existing.get(slug))
@@ -268,7 +273,8 @@ def _record_links(page: Page) -> None:
 def _title_appeared(page: Page, slugs: set[str]) -> None:
     """Links to these slugs now lead to `page`: point them there and render their pages
     again (a "page to create" link becomes a plain link)."""
-    PageLink.objects.filter(target_slug__in=slugs).update(target=page)
+    if PageLink.objects.filter(target_slug__in=slugs).update(target=page):
+        wanted.changed()
     Page.objects.filter(links__target_slug__in=slugs).exclude(pk=page.pk).update(html="")
 
 
@@ -505,10 +511,12 @@ def rollback_everywhere(moderator: User, vandal: User) -> int:
 def _delete(page: Page) -> None:
     slugs = {page.slug, *page.aliases.values_list("slug", flat=True)}
     sources = list(PageLink.objects.filter(target=page).values_list("source_id", flat=True))
+    wanted_links = PageLink.objects.filter(source=page, target=None).exists()
     search.unindex(page.pk)
     page.delete()
     Page.objects.filter(pk__in=sources).update(html="")
-    PageLink.objects.filter(target_slug__in=slugs).update(target=None)
+    if PageLink.objects.filter(target_slug__in=slugs).update(target=None) or wanted_links:
+        wanted.changed()
 
 
 def hide_revision(moderator: User, revision: Revision, *, hidden: bool, reason: str = "") -> None:

@@ -27,7 +27,7 @@ from django.contrib.syndication.views import Feed
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -37,17 +37,19 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from tiers.accounts.models import User
 from tiers.commons import diffs, permissions, services
 from tiers.commons import render as renderer
+from tiers.commons.choices import LongSelect, owners_and_tags
 from tiers.commons.errors import CommonsError
 from tiers.commons.facts import Kind, shown
 from tiers.commons.licences import Licence
-from tiers.commons.models import FeedKey, Page, PageAlias, PageLink, Revision, Watch
+from tiers.commons.models import FeedKey, Page, PageAlias, Revision, Watch
 from tiers.commons.templatetags.commons_history import size_text
+from tiers.commons.wanted import WantedList
 from tiers.core.ratelimit import RateLimitExceeded
 from tiers.events.feeds import uid_host
 from tiers.places.models import Membership, Network, Place
@@ -512,26 +514,35 @@ def diff(request: HttpRequest, slug: str) -> HttpResponse:
 
 class ChangesFilterForm(forms.Form):
     kind = forms.ChoiceField(
-        label=_("Kind"), required=False, choices=[("", _("All kinds")), *Kind.choices]
+        label=gettext_lazy("Kind"),
+        required=False,
+        choices=[("", gettext_lazy("All kinds")), *Kind.choices],
     )
-    lieu = forms.ChoiceField(label=_("Place"), required=False)
-    reseau = forms.ChoiceField(label=_("Network"), required=False)
-    sans_imports = forms.BooleanField(label=_("Hide imported revisions"), required=False)
+    lieu = forms.CharField(label=gettext_lazy("Place"), required=False, max_length=100)
+    reseau = forms.CharField(label=gettext_lazy("Network"), required=False, max_length=100)
+    sans_imports = forms.BooleanField(label=gettext_lazy("Hide imported revisions"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # only the places and networks that have pages (a semi-join each, on indexed columns)
-        places = Place.objects.filter(Exists(Page.objects.filter(place=OuterRef("pk"))))
-        networks = Network.objects.filter(
-            Exists(Page.objects.filter(network=OuterRef("pk")))
-            | Exists(Page.objects.filter(place__networks=OuterRef("pk")))
+        # only the places and networks that have pages
+        owners = owners_and_tags()
+        self.owners = {"lieu": owners["place"], "reseau": owners["network"]}
+        self.fields["lieu"].widget = LongSelect(choices=[("", _("All places")), *owners["place"]])
+        self.fields["reseau"].widget = LongSelect(
+            choices=[("", _("All networks")), *owners["network"]]
         )
-        cast(forms.ChoiceField, self.fields["lieu"]).choices = [
-            ("", _("All places")), *places.order_by("name").values_list("slug", "name")
-        ]  # fmt: skip
-        cast(forms.ChoiceField, self.fields["reseau"]).choices = [
-            ("", _("All networks")), *networks.order_by("name").values_list("slug", "name")
-        ]  # fmt: skip
+
+    def _known(self, name: str) -> str:
+        value = self.cleaned_data[name]
+        if value and value not in {slug for slug, _name in self.owners[name]}:
+            raise forms.ValidationError(_("No page belongs to this owner."), code="unknown")
+        return str(value)
+
+    def clean_lieu(self) -> str:
+        return self._known("lieu")
+
+    def clean_reseau(self) -> str:
+        return self._known("reseau")
 
     def filters(self) -> dict[str, Any]:
         """What was understood; a value that is not is ignored."""
@@ -981,31 +992,8 @@ def backlinks(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 def wanted(request: HttpRequest) -> HttpResponse:
-    existing = Page.objects.values("slug")
-    aliased = PageAlias.objects.values("slug")
-    groups = (
-        PageLink.objects.filter(target__isnull=True)
-        .exclude(target_slug__in=existing)
-        .exclude(target_slug__in=aliased)
-        .values("target_slug")
-        .annotate(count=Count("source", distinct=True), title=Min("target_title"))
-        .order_by("-count", "target_slug")
-    )
-    listing = Paginator(groups, WANTED_SIZE).get_page(request.GET.get("page"))
+    # WantedList is sized and sliced as the paginator needs (its own protocol is narrower)
+    paginator: Paginator[dict[str, Any]] = Paginator(cast(Any, WantedList()), WANTED_SIZE)
+    listing = paginator.get_page(request.GET.get("page"))
     rows = list(listing.object_list)
-    linking: dict[str, list[Page]] = {}
-    if rows:
-        links = (
-            PageLink.objects.filter(
-                target__isnull=True, target_slug__in=[row["target_slug"] for row in rows]
-            )
-            .select_related("source")
-            .only("target_slug", "source__title", "source__slug")
-            .order_by("source__title")
-        )
-        for link in links:
-            linking.setdefault(link.target_slug, []).append(link.source)
-    for row in rows:
-        row["sources"] = linking.get(row["target_slug"], [])[:3]
-        row["create_url"] = reverse("commons:create") + "?" + urlencode({"titre": row["title"]})
     return render(request, "commons/wanted.html", {"rows": rows, "listing": listing})

@@ -4,23 +4,17 @@ highlighted passage, a page of results at a time. Works without JavaScript."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from tiers.commons import licences
 from tiers.commons import search as search_module
+from tiers.commons.choices import options, owners_and_tags
 from tiers.commons.facts import Kind
-from tiers.commons.models import Page, Tag
-from tiers.places.models import Network, Place
 
 PAGE_SIZE = 20
 MAX_PAGE = 10_000
@@ -65,63 +59,16 @@ def _page_number(request: HttpRequest) -> int:
         return 1
 
 
-CHOICES_CACHE = "commons:search-choices"
-CHOICES_SECONDS = 300
-
-
-def _owners_and_tags() -> dict[str, str]:
-    """The <option>s of the tags, places and networks that have pages, as HTML: kept a few
-    minutes in the cache (a new owner shows up a little later), since a network may have
-    thousands of places."""
-    found = cache.get(CHOICES_CACHE)
-    if found is None:
-        tags = (
-            Tag.objects.filter(Exists(Page.tags.through.objects.filter(tag=OuterRef("pk"))))
-            .order_by("name")
-            .values_list("slug", "name")
-        )
-        places = (
-            Place.objects.filter(Exists(Page.objects.filter(place=OuterRef("pk"))))
-            .order_by("name")
-            .values_list("slug", "name")
-        )
-        networks = (
-            Network.objects.filter(
-                Q(Exists(Page.objects.filter(network=OuterRef("pk"))))
-                | Q(Exists(Page.objects.filter(place__networks=OuterRef("pk"))))
-            )
-            .order_by("name")
-            .values_list("slug", "name")
-        )
-        found = {"tag": _options(tags), "place": _options(places), "network": _options(networks)}
-        cache.set(CHOICES_CACHE, found, CHOICES_SECONDS)
-    return found
-
-
-def _options(choices: Iterable[tuple[str, str]]) -> str:
-    return "".join(
-        f'<option value="{escape(value)}">{escape(label)}</option>' for value, label in choices
-    )
-
-
-def _selected(options: str, value: str) -> SafeString:
-    """The options with `value` selected (options are built above, every value escaped)."""
-    if value:
-        mark = f'<option value="{escape(value)}">'
-        options = options.replace(mark, mark[:-1] + " selected>", 1)
-    return mark_safe(options)  # noqa: S308
-
-
 def _choices(filters: dict[str, str]) -> dict[str, Any]:
-    owners = _owners_and_tags()
-    kinds = _options((code, str(label)) for code, label in Kind.choices)
-    licence_choices = _options((code, info.name) for code, info in licences.INFO.items())
+    owners = owners_and_tags()
+    kinds = [(code, str(label)) for code, label in Kind.choices]
+    licence_choices = [(code, info.name) for code, info in licences.INFO.items()]
     return {
-        "kind_options": _selected(kinds, filters["kind"]),
-        "licence_options": _selected(licence_choices, filters["licence"]),
-        "tag_options": _selected(owners["tag"], filters["tag"]),
-        "place_options": _selected(owners["place"], filters["place"]),
-        "network_options": _selected(owners["network"], filters["network"]),
+        "kind_options": options(kinds, filters["kind"]),
+        "licence_options": options(licence_choices, filters["licence"]),
+        "tag_options": options(owners["tag"], filters["tag"]),
+        "place_options": options(owners["place"], filters["place"]),
+        "network_options": options(owners["network"], filters["network"]),
         "has_networks": bool(owners["network"]),
     }
 

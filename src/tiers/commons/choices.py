@@ -1,0 +1,66 @@
+"""The tags, places and networks that have pages, offered as filters by the search page and
+the recent changes: a network may have thousands of places, so the lists are kept a few
+minutes in the cache (a new owner shows up a little later) and their `<select>` is written as
+one string rather than an option template at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
+from django.core.cache import cache
+from django.db.models import Exists, OuterRef, Q
+from django.forms.utils import flatatt
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from tiers.commons.models import Page, Tag
+from tiers.places.models import Network, Place
+
+CACHE_KEY = "commons:owner-choices"
+CACHE_SECONDS = 300
+
+Choices = list[tuple[str, str]]
+
+
+def owners_and_tags() -> dict[str, Choices]:
+    """`{"tag": [(slug, name)...], "place": [...], "network": [...]}`, each by name."""
+    found = cache.get(CACHE_KEY)
+    if found is None:
+        tags = Tag.objects.filter(Exists(Page.tags.through.objects.filter(tag=OuterRef("pk"))))
+        places = Place.objects.filter(Exists(Page.objects.filter(place=OuterRef("pk"))))
+        networks = Network.objects.filter(
+            Q(Exists(Page.objects.filter(network=OuterRef("pk"))))
+            | Q(Exists(Page.objects.filter(place__networks=OuterRef("pk"))))
+        )
+        found = {
+            name: list(queryset.order_by("name").values_list("slug", "name"))
+            for name, queryset in (("tag", tags), ("place", places), ("network", networks))
+        }
+        cache.set(CACHE_KEY, found, CACHE_SECONDS)
+    return found
+
+
+def options(choices: Iterable[tuple[Any, Any]], value: str = "") -> SafeString:
+    """`<option>`s, every value and label escaped, `value` selected."""
+    return mark_safe(  # noqa: S308
+        "".join(
+            f'<option value="{escape(code)}"{" selected" if str(code) == value else ""}>'
+            f"{escape(label)}</option>"
+            for code, label in choices
+        )
+    )
+
+
+class LongSelect(forms.Select):
+    """A `<select>` of many options, written at once."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        final = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
+        chosen = "" if value is None else str(value[0] if isinstance(value, list) else value)
+        return mark_safe(  # noqa: S308
+            f"<select{flatatt(final)}>{options(self.choices, chosen)}</select>"
+        )
