@@ -103,12 +103,14 @@ def test_title_matches_come_first_then_rank(make_page):
     assert titles("compost") == ["Zzz Compost collectif", "Yyy tas", "Bbb notes", "Aaa notes"]
 
 
-def test_many_results_come_in_tiers_and_stop_at_the_cap(make_page, monkeypatch):
+@pytest.mark.parametrize("walk", [4000, 40], ids=["titles walked", "tiers sorted"])
+def test_many_results_come_in_tiers_and_stop_at_the_cap(make_page, monkeypatch, walk):
     # Past RANK_ALL pages found, each tier is listed by title, not ranked ("Eee" says
     # "compost" more often than "Ddd"); past MAX_RESULTS, the count says "more" and no result
     # lies beyond.
     monkeypatch.setattr(search, "RANK_ALL", 2)
     monkeypatch.setattr(search, "MAX_RESULTS", 5)
+    monkeypatch.setattr(search, "TITLE_WALK", walk)  # PostgreSQL: how each tier is fetched
     make_page("Fff", "compost")
     make_page("Ddd", "compost, du jardin au potager, et bien d'autres choses")
     make_page("Eee", "compost compost compost")
@@ -120,13 +122,17 @@ def test_many_results_come_in_tiers_and_stop_at_the_cap(make_page, monkeypatch):
     assert [h.page.title for h in hits] == ["Aaa compost", "Bbb compost", "Ccc", "Ddd", "Eee"]
     assert [h.title_match for h in hits] == [True, True, False, False, False]
     assert [h.page.title for h in search.search("compost", offset=3, limit=10)[1]] == ["Ddd", "Eee"]
+    assert [h.page.title for h in search.search("compost", offset=1, limit=1)[1]] == ["Bbb compost"]
+    assert [h.page.title for h in search.search("compost", offset=2, limit=1)[1]] == ["Ccc"]
     assert search.search("compost", offset=5)[1] == []
     monkeypatch.setattr(search, "RANK_ALL", 100)
     assert [h.page.title for h in search.search("compost")[1]][3:] == ["Eee", "Fff"]
 
 
-def test_many_results_in_tiers_keep_the_filters(make_page, place_a, monkeypatch):
+@pytest.mark.parametrize("walk", [4000, 40], ids=["titles walked", "tiers sorted"])
+def test_many_results_in_tiers_keep_the_filters(make_page, place_a, monkeypatch, walk):
     monkeypatch.setattr(search, "RANK_ALL", 1)
+    monkeypatch.setattr(search, "TITLE_WALK", walk)
     for title in ["Bbb", "Aaa", "Ccc compost"]:
         make_page(title, "compost", place=place_a)
     make_page("Aab compost", "x", tags=["Jardin"], place=place_a)

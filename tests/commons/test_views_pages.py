@@ -447,3 +447,24 @@ def test_a_request_too_large_to_read_gets_a_page(client_for, member_a, settings)
     response = client_for(member_a).post(reverse("commons:create"), {"body": "é" * 2000})
     assert response.status_code == 400
     assert "too large" in response.content.decode()
+
+
+def test_ancestors_come_top_first_three_levels_a_query_and_stop_at_a_loop(
+    make_page, django_assert_num_queries
+):
+    from tiers.commons.models import Page
+
+    pages = [make_page("Niveau 0", "x")]
+    for level in range(1, 6):
+        pages.append(make_page(f"Niveau {level}", "x", parent=pages[-1]))
+    deepest = Page.objects.get(pk=pages[-1].pk)
+    with django_assert_num_queries(2):
+        assert [p.title for p in deepest.ancestors()] == [f"Niveau {n}" for n in range(5)]
+    assert [p.title for p in deepest.ancestors(limit=2)] == ["Niveau 3", "Niveau 4"]
+    assert Page.objects.get(pk=pages[0].pk).ancestors() == []
+    Page.objects.filter(pk=pages[0].pk).update(parent=pages[3])  # a loop the data may hold
+    chain = Page.objects.get(pk=pages[5].pk).ancestors()
+    assert [p.title for p in chain] == ["Niveau 0", "Niveau 1", "Niveau 2", "Niveau 3", "Niveau 4"][
+        -len(chain) :
+    ]
+    assert len({p.pk for p in chain}) == len(chain)

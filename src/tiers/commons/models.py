@@ -132,6 +132,32 @@ class Page(models.Model):
 
         return reverse("commons:page", args=[self.slug])
 
+    def ancestors(self, limit: int = 30) -> list[Page]:
+        """The page's parents, the highest first (for the breadcrumbs): titles and slugs,
+        three levels a query, at most `limit`, whatever loop the data may hold."""
+        chain: list[Page] = []
+        seen = {self.pk}
+        parent_id = self.parent_id
+        while parent_id is not None and parent_id not in seen and len(chain) < limit:
+            parent = (
+                Page.objects.select_related("parent__parent")
+                .only(*(f"{'parent__' * depth}{name}" for depth in range(3)
+                        for name in ("title", "slug", "parent")))
+                .filter(pk=parent_id)
+                .first()
+            )  # fmt: skip
+            for level in range(3):
+                if parent is None or parent.pk in seen or len(chain) >= limit:
+                    parent_id = None
+                    break
+                chain.append(parent)
+                seen.add(parent.pk)
+                parent_id = parent.parent_id
+                if parent_id is None or level == 2:
+                    break  # the next query starts from parent_id
+                parent = parent.parent
+        return chain[::-1]
+
     @property
     def owner(self) -> Place | Network | None:
         return self.place or self.network

@@ -643,16 +643,20 @@ def _pg_ranked(query: Query, facets: str, offset: int, limit: int) -> tuple[int,
                 [in_title, words_, WEIGHTS, query.tsquery(), words_, limit, offset],
             )
             return count, [(row[0], row[1]) for row in cursor.fetchall()]
-        # Tiers 1 and 2 from the heads (small, kept in the rows): all of them, then sorted;
-        # materialised so that the planner does not walk the titles checking every head.
-        cursor.execute(
-            f"WITH found AS MATERIALIZED (SELECT page_id, title, "
-            f"head @@ %s::tsquery AS in_title FROM {PG_TABLE} WHERE head @@ %s::tsquery) "
-            "SELECT page_id, in_title FROM found ORDER BY in_title DESC, title, page_id "
-            "LIMIT %s",
-            [in_title, words_, need],
-        )
-        rows: Rows = [(row[0], row[1]) for row in cursor.fetchall()]
+        # Tiers 1 and 2 from the heads (small, kept in the rows), one after the other.
+        rows: Rows = [
+            (pk, True) for pk in _pg_by_title(cursor, "head @@ %s::tsquery", [in_title], need)
+        ]
+        if len(rows) < need:
+            rows += [
+                (pk, False)
+                for pk in _pg_by_title(
+                    cursor,
+                    "head @@ %s::tsquery AND NOT head @@ %s::tsquery",
+                    [words_, in_title],
+                    need - len(rows),
+                )
+            ]
         if len(rows) < need:
             # Tier 3, the pages whose text alone holds the words: many (more than RANK_ALL
             # pages were found), so the planner walks the titles or sorts, as it sees fit.
@@ -663,6 +667,36 @@ def _pg_ranked(query: Query, facets: str, offset: int, limit: int) -> tuple[int,
             )
             rows += [(row[0], False) for row in cursor.fetchall()]
         return count, rows[offset:need]
+
+
+TITLE_WALK = 4000
+"""How many titles, in order, are looked through for the first pages of a tier before its
+pages are all fetched and sorted instead (see `_pg_by_title`)."""
+
+
+def _pg_by_title(cursor: Any, condition: str, params: list[Any], need: int) -> list[int]:
+    """The first `need` pages (ids) whose search entry meets `condition` (on `head`), by title.
+
+    When many pages meet it, the first ones come soon in title order: the first
+    `TITLE_WALK` titles are looked through. When that does not find enough, they are few:
+    all of them are fetched through the GIN index, then sorted (materialised, so that the
+    planner does not walk every title instead)."""
+    if need <= TITLE_WALK // 20:
+        cursor.execute(
+            f"SELECT page_id FROM (SELECT page_id, title, head FROM {PG_TABLE} "
+            f"ORDER BY title, page_id LIMIT %s) AS walked WHERE {condition} "
+            "ORDER BY title, page_id LIMIT %s",
+            [TITLE_WALK, *params, need],
+        )
+        found = [row[0] for row in cursor.fetchall()]
+        if len(found) == need:
+            return found
+    cursor.execute(
+        f"WITH found AS MATERIALIZED (SELECT page_id, title FROM {PG_TABLE} WHERE {condition}) "
+        "SELECT page_id FROM found ORDER BY title, page_id LIMIT %s",
+        [*params, need],
+    )
+    return [row[0] for row in cursor.fetchall()]
 
 
 def _pg_listed(facets: str, offset: int, limit: int) -> tuple[int, Rows]:

@@ -58,10 +58,7 @@ LIST_FIELDS = ("pk", "title", "slug", "summary", "kind", "updated_at", "place", 
 """What a list of pages reads (never the body nor the HTML)."""
 
 
-HEAVY = (
-    "body", "current_revision__body", "remixed_from__body", "remixed_from__html",
-    *(f"{'parent__' * depth}{name}" for depth in (1, 2, 3) for name in ("body", "html")),
-)  # fmt: skip
+HEAVY = ("body", "current_revision__body")
 """What the page view never shows (the text is shown from the cached HTML, rendered from the
 body only after a change)."""
 
@@ -164,32 +161,23 @@ def tag(request: HttpRequest, slug: str) -> HttpResponse:
 # A page -------------------------------------------------------------------------------------------
 
 
-def _breadcrumbs(page: Page) -> list[Page]:
-    """The parents of `page`, the highest first (three levels come with the page's query)."""
-    chain: list[Page] = []
-    seen = {page.pk}
-    parent = page.parent
-    while parent is not None and parent.pk not in seen and len(chain) < MAX_DEPTH:
-        chain.append(parent)
-        seen.add(parent.pk)
-        parent = parent.parent
-    return chain[::-1]
-
-
 def _attribution(page: Page) -> dict[str, Any] | None:
     """The credit of an adaptation, as the remix wrote it (kept even if the source goes)."""
     source = page.attribution or {}
     if not source and page.remixed_from_id is None:
         return None
     url = source.get("path") or source.get("url") or ""
-    if not url and page.remixed_from is not None:
-        url = page.remixed_from.get_absolute_url()
+    remixed_from = None
+    if (not url or not source.get("title")) and page.remixed_from_id is not None:
+        remixed_from = Page.objects.only("title", "slug").filter(pk=page.remixed_from_id).first()
+    if not url and remixed_from is not None:
+        url = remixed_from.get_absolute_url()
     authors = source.get("authors") or []
     if isinstance(authors, str):
         authors = [authors]
     licence_code = str(source.get("licence") or "")
     return {
-        "title": source.get("title") or (page.remixed_from.title if page.remixed_from else ""),
+        "title": source.get("title") or (remixed_from.title if remixed_from else ""),
         "url": url,
         "authors": [str(name) for name in authors],
         "licence": licences.info(licence_code) if licence_code else None,
@@ -224,9 +212,7 @@ def _managed_places(user: User | Any) -> list[Place]:
 def page(request: HttpRequest, slug: str) -> HttpResponse:
     _lookup(slug)
     found = (
-        Page.objects.select_related(
-            "place", "network", "current_revision", "remixed_from", "parent__parent__parent"
-        )
+        Page.objects.select_related("place", "network", "current_revision")
         .defer(*HEAVY)
         .prefetch_related("tags")
         .filter(slug=slug)
@@ -268,7 +254,7 @@ def page(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "page": the_page,
         "html": mark_safe(services.page_html(the_page)),  # noqa: S308 - sanitised by nh3
-        "breadcrumbs": _breadcrumbs(the_page),
+        "breadcrumbs": the_page.ancestors(MAX_DEPTH),
         "licence": licences.info(the_page.licence),
         "facts": _facts(the_page),
         "tags": list(the_page.tags.all()),

@@ -188,18 +188,6 @@ def _mark_seen(request: HttpRequest, page: Page) -> None:
         services.seen(_user(request), page)
 
 
-def _ancestors(page: Page) -> list[Page]:
-    """The page's parents, from the top of its tree (for the breadcrumbs)."""
-    chain: list[Page] = []
-    seen = {page.pk}
-    current = page.parent if page.parent_id else None
-    while current is not None and current.pk not in seen and len(chain) < 20:
-        chain.insert(0, current)
-        seen.add(current.pk)
-        current = current.parent if current.parent_id else None
-    return chain
-
-
 def _by_day(changes: list[Revision]) -> list[tuple[Any, list[Revision]]]:
     """Changes (newest first) grouped by their day on the local clock."""
     days: list[tuple[Any, list[Revision]]] = []
@@ -268,7 +256,7 @@ def history(request: HttpRequest, slug: str) -> HttpResponse:
         "commons/history.html",
         {
             "page": page,
-            "breadcrumbs": _ancestors(page),
+            "breadcrumbs": page.ancestors(),
             "revisions": rows,
             "listing": listing,
             "moderator": moderator,
@@ -412,7 +400,7 @@ def revision(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         "commons/revision.html",
         {
             "page": page,
-            "breadcrumbs": _ancestors(page),
+            "breadcrumbs": page.ancestors(),
             "revision": item,
             "visible": visible,
             "moderator": moderator,
@@ -445,7 +433,7 @@ def _diff_refused(
     return render(
         request,
         "commons/diff.html",
-        {"page": page, "breadcrumbs": _ancestors(page), "form": form, "problem": message},
+        {"page": page, "breadcrumbs": page.ancestors(), "form": form, "problem": message},
         status=status,
     )
 
@@ -494,7 +482,7 @@ def diff(request: HttpRequest, slug: str) -> HttpResponse:
         "commons/diff.html",
         {
             "page": page,
-            "breadcrumbs": _ancestors(page),
+            "breadcrumbs": page.ancestors(),
             "form": DiffForm(initial={"de": before, "a": after}),
             "old": old,
             "new": new,
@@ -983,7 +971,7 @@ def backlinks(request: HttpRequest, slug: str) -> HttpResponse:
         "commons/backlinks.html",
         {
             "page": page,
-            "breadcrumbs": _ancestors(page),
+            "breadcrumbs": page.ancestors(),
             "sources": list(listing.object_list),
             "listing": listing,
         },
