@@ -382,3 +382,12 @@ def test_a_page_of_many_distinct_words_stays_within_the_database_limits(make_pag
     make_page("Beaucoup de mots", "compost " + " ".join(words))
     assert titles("compost") == ["Beaucoup de mots"]
     assert titles(words[10]) == ["Beaucoup de mots"]
+
+
+def test_the_snippet_of_a_long_page_is_looked_for_at_its_beginning_then_further(make_page):
+    filler = "Un atelier ouvert à tous les habitants du quartier. " * 200  # 10,000 characters
+    make_page("Loin", filler + "Le poulailler est au fond du jardin.")
+    make_page("Partout", "Notre poulailler au début. " + filler + "Le poulailler encore.")
+    hits = {hit.page.title: hit.text for hit in search.search("poulailler")[1]}
+    assert "poulailler est au fond" in hits["Loin"]
+    assert "Notre poulailler au début" in hits["Partout"]

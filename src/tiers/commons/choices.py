@@ -24,8 +24,8 @@ CACHE_SECONDS = 300
 Choices = list[tuple[str, str]]
 
 
-def owners_and_tags() -> dict[str, Choices]:
-    """`{"tag": [(slug, name)...], "place": [...], "network": [...]}`, each by name."""
+def _lists() -> dict[str, tuple[Choices, str]]:
+    """Each list with its `<option>`s written once."""
     found = cache.get(CACHE_KEY)
     if found is None:
         tags = Tag.objects.filter(Exists(Page.tags.through.objects.filter(tag=OuterRef("pk"))))
@@ -34,12 +34,26 @@ def owners_and_tags() -> dict[str, Choices]:
             Q(Exists(Page.objects.filter(network=OuterRef("pk"))))
             | Q(Exists(Page.objects.filter(place__networks=OuterRef("pk"))))
         )
-        found = {
-            name: list(queryset.order_by("name").values_list("slug", "name"))
-            for name, queryset in (("tag", tags), ("place", places), ("network", networks))
-        }
+        found = {}
+        for name, queryset in (("tag", tags), ("place", places), ("network", networks)):
+            choices = list(queryset.order_by("name").values_list("slug", "name"))
+            found[name] = (choices, str(options(choices)))
         cache.set(CACHE_KEY, found, CACHE_SECONDS)
     return found
+
+
+def owners_and_tags() -> dict[str, Choices]:
+    """`{"tag": [(slug, name)...], "place": [...], "network": [...]}`, each by name."""
+    return {name: choices for name, (choices, _html) in _lists().items()}
+
+
+def owner_options(name: str, value: str = "") -> SafeString:
+    """The `<option>`s of the tags, places or networks (`name`), `value` selected."""
+    html = _lists()[name][1]
+    if value:
+        mark = f'<option value="{escape(value)}">'
+        html = html.replace(mark, mark[:-1] + " selected>", 1)
+    return mark_safe(html)  # noqa: S308 (built by `options`, every value and label escaped)
 
 
 def options(choices: Iterable[tuple[Any, Any]], value: str = "") -> SafeString:
@@ -53,8 +67,13 @@ def options(choices: Iterable[tuple[Any, Any]], value: str = "") -> SafeString:
     )
 
 
-class LongSelect(forms.Select):
-    """A `<select>` of many options, written at once."""
+class OwnerSelect(forms.Select):
+    """The `<select>` of the places or networks that have pages (`owner`: "place" or
+    "network"), after a first, empty choice."""
+
+    def __init__(self, owner: str, blank: str, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs)
+        self.owner, self.blank = owner, blank
 
     def render(
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
@@ -62,5 +81,6 @@ class LongSelect(forms.Select):
         final = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
         chosen = "" if value is None else str(value[0] if isinstance(value, list) else value)
         return mark_safe(  # noqa: S308
-            f"<select{flatatt(final)}>{options(self.choices, chosen)}</select>"
+            f'<select{flatatt(final)}><option value="">{escape(self.blank)}</option>'
+            f"{owner_options(self.owner, chosen)}</select>"
         )

@@ -72,8 +72,10 @@ title within their tier (title, summary or tags, text): `_pg_ranked`, `_sqlite_r
 WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
 """ts_rank's weights of D, C (text), B (summary, tags), A (title)."""
 SNIPPET_WORDS = 30
+SNIPPET_FIRST = 5_000
 SNIPPET_SCAN = 30_000
-"""Characters of a page's text looked through for the snippet (long pages: the beginning)."""
+"""Characters of a page's text looked through for the snippet: the first `SNIPPET_FIRST`,
+then, when the words are not there, up to `SNIPPET_SCAN` (long pages: the beginning)."""
 
 # PostgreSQL limits: positions up to 16383, 256 positions per lexeme, 1 MiB for a tsvector's
 # lexemes and positions (counted here a little generously: a lexeme's bytes, 4 bytes of
@@ -623,12 +625,18 @@ def _pg_ranked(query: Query, facets: str, offset: int, limit: int) -> tuple[int,
         words_, in_title = f"({words_}) & {facets}", f"({in_title}) & {facets}"
     need = offset + limit
     with _pg_cursor() as cursor:
-        cursor.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM {PG_TABLE} "
-            "WHERE document @@ %s::tsquery LIMIT %s) AS found",
-            [words_, MAX_RESULTS + 1],
-        )
-        count = cursor.fetchone()[0]
+        # Counted in the heads first (smaller): every page whose head holds the words is
+        # found, so when they are more than MAX_RESULTS the documents need not be counted.
+        count = 0
+        for column in ("head", "document"):
+            cursor.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM {PG_TABLE} "
+                f"WHERE {column} @@ %s::tsquery LIMIT %s) AS found",
+                [words_, MAX_RESULTS + 1],
+            )
+            count = cursor.fetchone()[0]
+            if count > MAX_RESULTS:
+                break
         if not count or offset >= min(count, MAX_RESULTS):
             return count, []
         limit = min(limit, MAX_RESULTS - offset)
@@ -1034,7 +1042,12 @@ def make_snippet(page: Page, query: Query) -> tuple[SafeString, str]:
     its text first, then its summary, else the beginning of its summary (or its text)."""
     found = None
     if query:
-        around = _around(unicodedata.normalize("NFC", page.body[:SNIPPET_SCAN]), query)
+        # The beginning first: a page that holds the words there is not read further.
+        around = None
+        for scan in (SNIPPET_FIRST, SNIPPET_SCAN):
+            around = _around(unicodedata.normalize("NFC", page.body[:scan]), query)
+            if around is not None or len(page.body) <= scan:
+                break
         if around is not None:
             text, cut_before, cut_after = around
             found = _passage(plain_text(text), query, require_match=True)

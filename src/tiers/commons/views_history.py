@@ -43,7 +43,7 @@ from django.views.decorators.http import require_POST, require_safe
 from tiers.accounts.models import User
 from tiers.commons import diffs, permissions, services
 from tiers.commons import render as renderer
-from tiers.commons.choices import LongSelect, owners_and_tags
+from tiers.commons.choices import OwnerSelect, owners_and_tags
 from tiers.commons.errors import CommonsError
 from tiers.commons.facts import Kind, shown
 from tiers.commons.licences import Licence
@@ -515,10 +515,8 @@ class ChangesFilterForm(forms.Form):
         # only the places and networks that have pages
         owners = owners_and_tags()
         self.owners = {"lieu": owners["place"], "reseau": owners["network"]}
-        self.fields["lieu"].widget = LongSelect(choices=[("", _("All places")), *owners["place"]])
-        self.fields["reseau"].widget = LongSelect(
-            choices=[("", _("All networks")), *owners["network"]]
-        )
+        self.fields["lieu"].widget = OwnerSelect("place", _("All places"))
+        self.fields["reseau"].widget = OwnerSelect("network", _("All networks"))
 
     def _known(self, name: str) -> str:
         value = self.cleaned_data[name]

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from tiers.commons import licences
 from tiers.commons import search as search_module
-from tiers.commons.choices import options, owners_and_tags
+from tiers.commons.choices import options, owner_options, owners_and_tags
 from tiers.commons.facts import Kind
 
 PAGE_SIZE = 20
@@ -60,16 +60,15 @@ def _page_number(request: HttpRequest) -> int:
 
 
 def _choices(filters: dict[str, str]) -> dict[str, Any]:
-    owners = owners_and_tags()
     kinds = [(code, str(label)) for code, label in Kind.choices]
     licence_choices = [(code, info.name) for code, info in licences.INFO.items()]
     return {
         "kind_options": options(kinds, filters["kind"]),
         "licence_options": options(licence_choices, filters["licence"]),
-        "tag_options": options(owners["tag"], filters["tag"]),
-        "place_options": options(owners["place"], filters["place"]),
-        "network_options": options(owners["network"], filters["network"]),
-        "has_networks": bool(owners["network"]),
+        "tag_options": owner_options("tag", filters["tag"]),
+        "place_options": owner_options("place", filters["place"]),
+        "network_options": owner_options("network", filters["network"]),
+        "has_networks": bool(owners_and_tags()["network"]),
     }
 
 
