@@ -10,7 +10,7 @@ from typing import Any
 
 from django import forms
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.forms.utils import flatatt
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -39,6 +39,23 @@ def _lists() -> dict[str, tuple[Choices, str]]:
             choices = list(queryset.order_by("name").values_list("slug", "name"))
             found[name] = (choices, str(options(choices)))
         cache.set(CACHE_KEY, found, CACHE_SECONDS)
+    return found
+
+
+def most_used_tags(limit: int) -> list[dict[str, Any]]:
+    """The tags on the most pages (name, slug, count), most used first: counting every tag
+    of every page takes a tenth of a second in a commons of 100,000 pages, so the list is
+    kept as long as the others."""
+    key = f"commons:most-used-tags:{limit}"
+    found = cache.get(key)
+    if found is None:
+        found = list(
+            Tag.objects.annotate(count=Count("pages"))
+            .filter(count__gt=0)
+            .order_by("-count", "name")
+            .values("name", "slug", "count")[:limit]
+        )
+        cache.set(key, found, CACHE_SECONDS)
     return found
 
 

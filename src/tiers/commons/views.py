@@ -20,7 +20,6 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import TemplateDoesNotExist
@@ -34,6 +33,7 @@ from tiers.accounts.models import User
 from tiers.commons import attachments as attachments_module
 from tiers.commons import facts as facts_module
 from tiers.commons import licences, permissions, services
+from tiers.commons.choices import most_used_tags
 from tiers.commons.errors import CommonsError, EditConflict
 from tiers.commons.facts import Kind
 from tiers.commons.forms import AttachmentForm, CommentForm, PageForm, UseForm
@@ -132,17 +132,13 @@ def _owner_query(place: Place | None, network: Network | None) -> str:
 @require_safe
 def index(request: HttpRequest) -> HttpResponse:
     recent = list(_listed(Page.objects.all()).order_by("-updated_at", "-pk")[:RECENT_ON_INDEX])
-    tags = list(
-        Tag.objects.annotate(count=Count("pages"))
-        .filter(count__gt=0)
-        .order_by("-count", "name")[:TAGS_ON_INDEX]
-    )
+    tags = most_used_tags(TAGS_ON_INDEX)
     return render(
         request,
         "commons/index.html",
         {
             "recent": recent,
-            "tags": sorted(tags, key=lambda tag: tag.name.casefold()),
+            "tags": sorted(tags, key=lambda tag: tag["name"].casefold()),
             "kinds": Kind.choices,
             "can_create": permissions.can_write_in(request.user),
         },
